@@ -1,0 +1,135 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings shared by every target of ours: Swift 6 language mode (the tools default) plus the
+/// upcoming features the style anchors (Hummingbird 2) build with.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "exportsync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "exportsync", targets: ["exportsync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: Pure core: value types and decisions, no I/O.
+        .target(
+            name: "ExportSyncCore",
+            swiftSettings: strictSettings
+        ),
+        // MARK: TOML → validated Configuration.
+        .target(
+            name: "ExportSyncConfig",
+            dependencies: [
+                "ExportSyncCore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: SQLite state (GRDB over the system libsqlite3).
+        .target(
+            name: "ExportSyncStore",
+            dependencies: [
+                "ExportSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: systemd integration: sd_notify and the journald log handler.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: Local simulator of the Workiva, WebAdMIT and S3 APIs.
+        .target(
+            name: "ExportSyncSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: The command-line tool and daemon.
+        .executableTarget(
+            name: "exportsync",
+            dependencies: [
+                "ExportSyncCore",
+                "ExportSyncConfig",
+                "ExportSyncStore",
+                "ExportSyncSandbox",
+                "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "ExportSyncCoreTests",
+            dependencies: ["ExportSyncCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ExportSyncConfigTests",
+            dependencies: ["ExportSyncConfig", "ExportSyncCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ExportSyncStoreTests",
+            dependencies: [
+                "ExportSyncStore", "ExportSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ExportSyncSandboxTests",
+            dependencies: [
+                "ExportSyncSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ExportSyncCLITests",
+            dependencies: [],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
