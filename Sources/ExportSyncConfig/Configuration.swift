@@ -1,0 +1,51 @@
+public import ExportSyncCore
+
+/// Daemon-wide settings from the `[daemon]` table.
+public struct DaemonSettings: Sendable, Hashable {
+    /// Where the state database lives (`exportsync.sqlite3`).
+    public var stateDirectory: String
+    /// The root of the output tree; every produced file lands below it.
+    public var outputDirectory: String
+    /// Lowest log level emitted (`trace` … `critical`).
+    public var logLevel: String
+    /// How many downloads may run at once across all jobs.
+    public var maxConcurrentDownloads: Int
+
+    public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int) {
+        self.stateDirectory = stateDirectory
+        self.outputDirectory = outputDirectory
+        self.logLevel = logLevel
+        self.maxConcurrentDownloads = maxConcurrentDownloads
+    }
+
+    /// The state database's path.
+    public var databasePath: String { stateDirectory + "/exportsync.sqlite3" }
+}
+
+/// A validated configuration: every source and job checked, nothing run yet.
+public struct Configuration: Sendable, Hashable {
+    /// The file it was loaded from.
+    public var filePath: String
+    public var daemon: DaemonSettings
+    /// Sources by name.
+    public var sources: [String: SourceSpec]
+    /// Jobs in file order.
+    public var jobs: [JobSpec]
+
+    public init(filePath: String, daemon: DaemonSettings, sources: [String: SourceSpec], jobs: [JobSpec]) {
+        self.filePath = filePath
+        self.daemon = daemon
+        self.sources = sources
+        self.jobs = jobs
+    }
+
+    /// Every secret reference the configuration uses, by the key that names it.
+    public var secretReferences: [(source: String, reference: SecretReference)] {
+        sources.values.sorted { $0.name < $1.name }.map { source in
+            switch source {
+            case .workiva(let spec): (spec.name, spec.clientSecret)
+            case .webadmit(let spec): (spec.name, spec.apiKey)
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ExportSyncCore
+import Foundation
+
+/// Turns a TOML file into a validated ``Configuration``, or a ``ConfigurationError`` listing
+/// every problem found (not just the first), each with line, column and key path.
+public struct ConfigurationLoader: Sendable {
+    /// The process environment (for `$STATE_DIRECTORY`); injectable for tests.
+    public var environment: [String: String]
+    /// The directory relative paths in `state_directory` defaults resolve against.
+    public var workingDirectory: String
+
+    public init(environment: [String: String], workingDirectory: String) {
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+
+    /// A loader for this process: its environment and current directory.
+    public init() {
+        self.init(environment: ProcessInfo.processInfo.environment, workingDirectory: FileManager.default.currentDirectoryPath)
+    }
+
+    /// Reads, parses and validates the file at `path`.
+    public func load(path: String) throws(ConfigurationError) -> Configuration {
+        let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: absolute))
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            throw ConfigurationError(file: path, issues: [.init(line: nil, column: nil, keyPath: "", message: "cannot read the configuration file: \(reason)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, issues: [.init(line: nil, column: nil, keyPath: "", message: "the file is not valid UTF-8")])
+        }
+        var status = stat()
+        let isPrivate = stat(absolute, &status) == 0 && (status.st_mode & 0o077) == 0
+        let mode = String(status.st_mode & 0o777, radix: 8)
+        return try load(text: text, filePath: path, fileMode: isPrivate ? nil : mode)
+    }
+
+    /// Parses and validates `text` as if it were the file `filePath`.
+    ///
+    /// - Parameter fileMode: the file's permission bits in octal when group or others can read it
+    ///   (inline secrets are then refused), `nil` when only its owner can.
+    public func load(text: String, filePath: String, fileMode: String?) throws(ConfigurationError) -> Configuration {
+        let root: [String: TOMLNode]
+        do {
+            root = try TOMLNode.parse(text)
+        } catch {
+            throw ConfigurationError(file: filePath, issues: [error])
+        }
+        let collector = IssueCollector(locator: TOMLKeyLocator(text: text))
+        let absolutePath = filePath.hasPrefix("/") ? filePath : workingDirectory + "/" + filePath
+        let context = LoadContext(
+            collector: collector,
+            configDirectory: (absolutePath as NSString).deletingLastPathComponent,
+            filePath: filePath,
+            insecureFileMode: fileMode,
+            workingDirectory: workingDirectory,
+            environment: environment
+        )
+        let top = TableReader(path: "", table: root, collector: collector)
+        let daemon = context.readDaemon(top.table("daemon", required: true))
+        let sources = context.readSources(top)
+        let jobs = context.readJobs(top, sources: sources)
+        top.reportUnknownKeys()
+        let issues = collector.sortedIssues
+        guard issues.isEmpty, let daemon else {
+            throw ConfigurationError(file: filePath, issues: issues)
+        }
+        return Configuration(filePath: absolutePath, daemon: daemon, sources: sources, jobs: jobs)
+    }
+}
+
+/// What the readers share while one file is validated.
+struct LoadContext {
+    let collector: IssueCollector
+    let configDirectory: String
+    let filePath: String
+    /// Octal mode of the file when group/others may read it.
+    let insecureFileMode: String?
+    let workingDirectory: String
+    let environment: [String: String]
+
+    /// Resolves a configured path: absolute as is, relative against the configuration's directory.
+    func resolvePath(_ path: String) -> String {
+        let joined = path.hasPrefix("/") ? path : configDirectory + "/" + path
+        return (joined as NSString).standardizingPath
+    }
+
+    func readDaemon(_ reader: TableReader?) -> DaemonSettings? {
+        guard let reader else { return nil }
+        defer { reader.reportUnknownKeys() }
+        let stateDirectory: String
+        if let configured = reader.string("state_directory") {
+            stateDirectory = resolvePath(configured)
+        } else if let fromSystemd = environment["STATE_DIRECTORY"]?.split(separator: ":").first {
+            stateDirectory = String(fromSystemd)
+        } else {
+            stateDirectory = ((workingDirectory + "/state") as NSString).standardizingPath
+        }
+        let output = reader.string("output_directory", required: true).map(resolvePath)
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        var logLevel = "info"
+        if let level = reader.string("log_level") {
+            if levels.contains(level) { logLevel = level } else {
+                reader.report("log_level", "unknown log level \"\(level)\"; use one of \(levels.joined(separator: ", "))")
+            }
+        }
+        var downloads = 4
+        if let configured = reader.integer("max_concurrent_downloads") {
+            if (1...64).contains(configured) { downloads = configured } else {
+                reader.report("max_concurrent_downloads", "must be between 1 and 64, got \(configured)")
+            }
+        }
+        guard let output else { return nil }
+        return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel, maxConcurrentDownloads: downloads)
+    }
+}

@@ -1,0 +1,349 @@
+import ExportSyncCore
+import Foundation
+
+extension LoadContext {
+    func readJobs(_ top: TableReader, sources: [String: SourceSpec]) -> [JobSpec] {
+        guard top.contains("jobs") else { return [] }
+        guard case .array(let elements)? = top.table["jobs"] else {
+            top.report("jobs", "expected an array of tables ([[jobs]]), got \(top.table["jobs"]?.typeName ?? "nothing")")
+            return []
+        }
+        var jobs: [JobSpec] = []
+        var firstPathByName: [String: String] = [:]
+        var jobByOutput: [String: String] = [:]
+        for (index, element) in elements.enumerated() {
+            let path = "jobs[\(index)]"
+            guard case .table(let table) = element else {
+                collector.report(path, "expected a table, got \(element.typeName)")
+                continue
+            }
+            let reader = TableReader(path: path, table: table, collector: collector)
+            if let name = reader.string("name", required: true) {
+                if let first = firstPathByName[name] {
+                    reader.report("name", "duplicate job name \"\(name)\" (also \(first).name)")
+                } else {
+                    firstPathByName[name] = path
+                }
+            }
+            guard let job = readJob(reader, sources: sources, fingerprint: Self.canonical(.table(table))) else {
+                reader.reportUnknownKeys()
+                continue
+            }
+            if let output = job.output, Set(output.placeholders).isDisjoint(with: ["job", "run", "date", "time", "datetime"]) {
+                if let other = jobByOutput[output.text] {
+                    reader.report("output", "job \"\(other)\" writes to the same output path; one would overwrite the other's files (add {job} or another distinguishing placeholder)")
+                }
+                jobByOutput[output.text] = job.name
+            }
+            jobs.append(job)
+        }
+        return jobs
+    }
+
+    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], fingerprint: String) -> JobSpec? {
+        let name = reader.string("name")
+        if let name, name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) == nil {
+            reader.report("name", "invalid job name \"\(name)\"; use letters, digits, \".\", \"-\" and \"_\" (at most 64, starting with a letter or digit)")
+        }
+        let kindText = reader.string("kind", required: true)
+        let kind = kindText.flatMap(JobKind.init(rawValue:))
+        if let kindText, kind == nil {
+            reader.report("kind", "unknown job kind \"\(kindText)\"; use one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let sourceName = reader.string("source", required: true)
+        var source: SourceSpec?
+        if let sourceName {
+            source = sources[sourceName]
+            if source == nil {
+                let defined = sources.keys.sorted()
+                reader.report("source", "unknown source \"\(sourceName)\"; defined sources: \(defined.isEmpty ? "none" : defined.joined(separator: ", "))")
+            } else if let kind, let source, source.type != kind.sourceType {
+                reader.report("source", "job kind \"\(kind.rawValue)\" needs a \(kind.sourceType.rawValue) source, but \"\(sourceName)\" is a \(source.type.rawValue) source")
+            }
+        }
+        guard let kind else { return nil }
+        let schedule = readSchedule(reader, kind: kind)
+        let deadline = reader.duration("deadline") ?? 3_600
+        var templateValues: [String: String] = [:]
+        let payload: JobPayload?
+        switch kind {
+        case .sampleAttachmentExport:
+            payload = readSampleAttachmentExport(reader, source: source, values: &templateValues)
+        case .fileExport:
+            payload = readFileExport(reader, source: source, values: &templateValues)
+        case .documentExport, .spreadsheetExport, .presentationExport:
+            payload = readContentExport(reader, kind: kind, source: source, values: &templateValues)
+        case .webadmitExport:
+            payload = readWebAdmitExport(reader, source: source, values: &templateValues)
+        case .sampleAttachmentUpload:
+            payload = readUpload(reader, source: source)
+        }
+        var output: PathTemplate?
+        if kind != .sampleAttachmentUpload, let text = reader.string("output", required: true) {
+            do {
+                output = try PathTemplate(text, extraPlaceholders: templateValues.keys.sorted())
+            } catch {
+                reader.report("output", error.description)
+            }
+        }
+        reader.reportUnknownKeys(context: "for kind \"\(kind.rawValue)\"")
+        guard let name, let sourceName, source?.type == kind.sourceType, let payload, let schedule,
+              kind == .sampleAttachmentUpload || output != nil
+        else { return nil }
+        return JobSpec(name: name, source: sourceName, kind: kind, payload: payload, schedule: schedule, output: output,
+                       deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint))
+    }
+
+    private func readSchedule(_ reader: TableReader, kind: JobKind) -> Schedule? {
+        let every = reader.duration("every")
+        var times: [TimeOfDay] = []
+        if let texts = reader.stringList("at", allowSingle: true) {
+            for text in texts {
+                guard let time = TimeOfDay(parsing: text) else {
+                    reader.report("at", "invalid time of day \"\(text)\"; use HH:MM, 24-hour clock")
+                    return nil
+                }
+                times.append(time)
+            }
+            if texts.isEmpty { reader.report("at", "must list at least one time of day") }
+        }
+        var days: Set<Weekday> = []
+        if let texts = reader.stringList("days") {
+            for text in texts {
+                guard let day = Weekday(parsing: text) else {
+                    reader.report("days", "unknown weekday \"\(text)\"; use mon, tue, wed, thu, fri, sat, sun")
+                    return nil
+                }
+                days.insert(day)
+            }
+            if times.isEmpty { reader.report("days", "days needs at = \"HH:MM\" to say when on those days") }
+        }
+        var offset: Int64 = 0
+        if let text = reader.string("utc_offset") {
+            guard let parsed = Self.parseUTCOffset(text) else {
+                reader.report("utc_offset", "invalid UTC offset \"\(text)\"; use \"+HH:MM\", \"-HH:MM\" or \"Z\"")
+                return nil
+            }
+            offset = parsed
+        }
+        if every == nil, times.isEmpty {
+            if kind == .sampleAttachmentUpload { return Schedule(everySeconds: 30) }
+            if !reader.contains("every"), !reader.contains("at") {
+                collector.report(reader.path, "no schedule: set every = \"6h\" and/or at = \"06:00\"")
+            }
+            return nil
+        }
+        return Schedule(everySeconds: every, timesOfDay: times, weekdays: days, utcOffsetSeconds: offset)
+    }
+
+    static func parseUTCOffset(_ text: String) -> Int64? {
+        if text == "Z" || text == "UTC" { return 0 }
+        guard let sign = text.first, sign == "+" || sign == "-",
+              let time = TimeOfDay(parsing: String(text.dropFirst())), time.hour <= 14
+        else { return nil }
+        return (sign == "-" ? -1 : 1) * time.secondsIntoDay
+    }
+
+    private func readFlavour(_ reader: TableReader, source: SourceSpec?, allowPrototype: Bool) -> WorkivaPathFlavour? {
+        guard let text = reader.string("flavour") else {
+            if case .workiva(let spec)? = source { return spec.apiVersion.defaultFlavour }
+            return .v2026
+        }
+        guard let flavour = WorkivaPathFlavour(rawValue: text) else {
+            reader.report("flavour", "unknown path flavour \"\(text)\"; use \"2026-01-01\", \"platform-v1\" or \"prototype\"")
+            return nil
+        }
+        if flavour == .prototype, !allowPrototype {
+            reader.report("flavour", "the prototype API has no such endpoint; use \"2026-01-01\" or \"platform-v1\"")
+            return nil
+        }
+        return flavour
+    }
+
+    private func readSampleAttachmentExport(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
+        guard let flavour = readFlavour(reader, source: source, allowPrototype: true) else { return nil }
+        guard let locator = readLocator(reader, flavour: flavour, requireSample: flavour == .prototype, values: &values) else { return nil }
+        let attachment = readIdentifier(reader, "attachment", required: true)
+        if let format = reader.string("format"), format != "pdf" {
+            reader.report("format", "unsupported format \"\(format)\"; attachment exports produce \"pdf\" only")
+            return nil
+        }
+        guard let attachment else { return nil }
+        values["attachment"] = attachment
+        values["format"] = "pdf"
+        return .sampleAttachmentExport(flavour: flavour, locator: locator, attachment: attachment)
+    }
+
+    /// Reads test form / phase / matrix / sample (audit / procedure for the prototype flavour).
+    private func readLocator(_ reader: TableReader, flavour: WorkivaPathFlavour, requireSample: Bool, values: inout [String: String]) -> SampleLocator? {
+        let (formKey, phaseKey) = flavour == .prototype ? ("audit", "procedure") : ("test_form", "test_phase")
+        let form = readIdentifier(reader, formKey, required: true)
+        let phase = readIdentifier(reader, phaseKey, required: true)
+        let matrix = readIdentifier(reader, "matrix", required: requireSample)
+        let sample = readIdentifier(reader, "sample", required: requireSample)
+        if sample != nil, matrix == nil, !requireSample {
+            reader.report("sample", "sample needs matrix: a sample lives in a matrix")
+            return nil
+        }
+        guard let form, let phase else { return nil }
+        if requireSample, matrix == nil || sample == nil { return nil }
+        values[formKey] = form
+        values[phaseKey] = phase
+        if let matrix { values["matrix"] = matrix }
+        if let sample { values["sample"] = sample }
+        return SampleLocator(testForm: form, testPhase: phase, matrix: matrix, sample: sample)
+    }
+
+    private func readFileExport(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
+        guard let flavour = readFlavour(reader, source: source, allowPrototype: true) else { return nil }
+        let file = readIdentifier(reader, "file", required: true)
+        guard let kindName = reader.string("file_kind", required: true) else { return nil }
+        let kind: FileExportKind
+        switch kindName {
+        case "Document", "Spreadsheet", "Presentation":
+            let content = ContentKind(rawValue: kindName.lowercased()) ?? .document
+            var export: ContentExportSpec?
+            if reader.contains("format") {
+                guard let spec = readContentSpec(reader, kind: content) else { return nil }
+                export = spec
+                values["format"] = spec.format
+            }
+            kind = switch content {
+            case .document: .document(export)
+            case .spreadsheet: .spreadsheet(export)
+            case .presentation: .presentation(export)
+            }
+        case "SupportingDocument":
+            kind = .supportingDocument
+        case "Folder":
+            guard let options = readOptions(reader, schema: ExportOptionSchema.folder, what: "folder export") else { return nil }
+            kind = .folder(options)
+        case "Workiva":
+            guard let options = readOptions(reader, schema: ExportOptionSchema.workivaFile, what: "Workiva file export") else { return nil }
+            kind = .workiva(options)
+        default:
+            reader.report("file_kind", "unknown file kind \"\(kindName)\"; use one of \(FileExportKind.apiNames.joined(separator: ", "))")
+            return nil
+        }
+        guard let file else { return nil }
+        values["file"] = file
+        values["file_kind"] = kindName
+        return .fileExport(flavour: flavour, file: file, fileKind: kind)
+    }
+
+    private func readContentExport(_ reader: TableReader, kind: JobKind, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
+        let content: ContentKind = switch kind {
+        case .spreadsheetExport: .spreadsheet
+        case .presentationExport: .presentation
+        default: .document
+        }
+        guard let flavour = readFlavour(reader, source: source, allowPrototype: false) else { return nil }
+        let id = readIdentifier(reader, content.rawValue, required: true)
+        guard reader.contains("format") else {
+            reader.report("format", "missing required key")
+            return nil
+        }
+        guard let spec = readContentSpec(reader, kind: content), let id else { return nil }
+        values[content.rawValue] = id
+        values["format"] = spec.format
+        return .contentExport(flavour: flavour, id: id, export: spec)
+    }
+
+    /// `format`, the parts list (`sections`/`sheets`/`slides`) and `[jobs.options]` of a content export.
+    private func readContentSpec(_ reader: TableReader, kind: ContentKind) -> ContentExportSpec? {
+        guard let format = reader.string("format", required: true) else { return nil }
+        guard let optionSet = ExportOptionSchema.options(for: kind, format: format) else {
+            reader.report("format", "unsupported format \"\(format)\" for a \(kind.rawValue) export; use one of \(kind.formats.joined(separator: ", "))")
+            return nil
+        }
+        let parts = reader.stringList(kind.partsKey) ?? []
+        if kind == .spreadsheet, format == "csv", parts.count > 1 {
+            reader.report(kind.partsKey, "a CSV export takes the whole spreadsheet (a ZIP of CSVs) or exactly one sheet")
+            return nil
+        }
+        guard let options = readOptions(reader, schema: optionSet.options, what: "\(kind.rawValue) \(format) export") else { return nil }
+        return ContentExportSpec(kind: kind, format: format, parts: parts, options: options)
+    }
+
+    /// `[jobs.options]`, checked against the API schema's option names and types.
+    private func readOptions(_ reader: TableReader, schema: [String: ExportOptionType], what: String) -> ExportOptions? {
+        guard reader.contains("options") else { return [:] }
+        guard let table = reader.table("options") else { return nil }
+        var options: ExportOptions = [:]
+        var valid = true
+        for key in table.table.keys.sorted() {
+            table.markKnown(key)
+            guard let type = schema[key] else {
+                table.report(key, "unknown option \"\(key)\" for a \(what); allowed: \(schema.keys.sorted().joined(separator: ", "))")
+                valid = false
+                continue
+            }
+            let value: ExportOptionValue? = switch table.table[key] {
+            case .boolean(let flag)?: .bool(flag)
+            case .integer(let number)?: .number(Double(number))
+            case .float(let number)?: .number(number)
+            case .string(let text)?: .text(text)
+            default: nil
+            }
+            guard let value, type.accepts(value) else {
+                table.report(key, "option \"\(key)\" must be \(type.description)")
+                valid = false
+                continue
+            }
+            options[key] = value
+        }
+        return valid ? options : nil
+    }
+
+    private func readWebAdmitExport(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
+        let export = readIdentifier(reader, "export", required: true)
+        var identity = readIdentifier(reader, "user_identity", required: false)
+        if identity == nil, case .webadmit(let spec)? = source {
+            identity = spec.userIdentity
+            if identity == nil {
+                collector.report(reader.path, "missing user_identity: set it on the job or on source \"\(spec.name)\"")
+            }
+        }
+        guard let export, let identity else { return nil }
+        values["export"] = export
+        values["user_identity"] = identity
+        return .webadmitExport(userIdentity: identity, exportID: export)
+    }
+
+    private func readUpload(_ reader: TableReader, source: SourceSpec?) -> JobPayload? {
+        guard let flavour = readFlavour(reader, source: source, allowPrototype: false) else { return nil }
+        var ignored: [String: String] = [:]
+        let locator = readLocator(reader, flavour: flavour, requireSample: true, values: &ignored)
+        let inbox = reader.string("inbox", required: true).map(resolvePath)
+        let done = reader.string("done_directory").map(resolvePath)
+        let failed = reader.string("failed_directory").map(resolvePath)
+        let settle = reader.duration("settle") ?? 5
+        var maximum = UploadInbox.apiPayloadLimit
+        if let configured = reader.integer("max_size") {
+            if configured <= 0 {
+                reader.report("max_size", "must be a positive number of bytes")
+            } else if Int64(configured) > UploadInbox.apiPayloadLimit {
+                reader.report("max_size", "\(configured) bytes exceeds the API's request payload limit of \(UploadInbox.apiPayloadLimit) bytes")
+            } else {
+                maximum = Int64(configured)
+            }
+        }
+        guard let locator, let inbox else { return nil }
+        let box = UploadInbox(directory: inbox, doneDirectory: done ?? inbox + "/done", failedDirectory: failed ?? inbox + "/failed",
+                              settleSeconds: settle, maximumBytes: maximum)
+        return .sampleAttachmentUpload(flavour: flavour, locator: locator, inbox: box)
+    }
+
+    /// A canonical rendering (sorted keys) of a TOML value, the input of a job's fingerprint.
+    static func canonical(_ node: TOMLNode) -> String {
+        switch node {
+        case .string(let text): "\"\(text)\""
+        case .integer(let number): "\(number)"
+        case .float(let number): "\(number)"
+        case .boolean(let flag): "\(flag)"
+        case .dateTime(let text): text
+        case .array(let elements): "[" + elements.map(canonical).joined(separator: ",") + "]"
+        case .table(let table): "{" + table.keys.sorted().map { "\($0)=\(canonical(table[$0] ?? .boolean(false)))" }.joined(separator: ",") + "}"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import ExportSyncCore
+import Foundation
+
+extension LoadContext {
+    func readSources(_ top: TableReader) -> [String: SourceSpec] {
+        guard let sourcesTable = top.table("sources", required: true) else { return [:] }
+        var sources: [String: SourceSpec] = [:]
+        for name in sourcesTable.table.keys.sorted() {
+            guard let reader = sourcesTable.table(name) else { continue }
+            guard name.range(of: #"^[a-z0-9][a-z0-9_-]{0,63}$"#, options: .regularExpression) != nil else {
+                collector.report(reader.path, "invalid source name \"\(name)\"; use lower-case letters, digits, \"-\" and \"_\" (at most 64)")
+                continue
+            }
+            guard let typeName = reader.string("type", required: true) else { continue }
+            switch SourceType(rawValue: typeName) {
+            case .workiva:
+                if let spec = readWorkivaSource(name: name, reader) { sources[name] = .workiva(spec) }
+            case .webadmit:
+                if let spec = readWebAdmitSource(name: name, reader) { sources[name] = .webadmit(spec) }
+            case nil:
+                reader.report("type", "unknown source type \"\(typeName)\"; use \"workiva\" or \"webadmit\"")
+            }
+            reader.reportUnknownKeys(context: "for a \(typeName) source")
+        }
+        if sourcesTable.table.isEmpty { collector.report("sources", "no sources defined") }
+        return sources
+    }
+
+    private func readWorkivaSource(name: String, _ reader: TableReader) -> WorkivaSourceSpec? {
+        let baseURL = readBaseURL(reader, default: nil)
+        var version = WorkivaAPIVersion.v2026
+        if let text = reader.string("api_version") {
+            if let parsed = WorkivaAPIVersion(rawValue: text) { version = parsed } else {
+                reader.report("api_version", "unsupported API version \"\(text)\"; use \"2026-01-01\" or \"2022-01-01\"")
+            }
+        }
+        var tokenURL = baseURL.map { $0 + "/iam/v1/oauth2/token" }
+        if let text = reader.string("token_url") {
+            tokenURL = checkURL(text, key: "token_url", reader) ?? tokenURL
+        }
+        let clientID = reader.string("client_id", required: true)
+        let secret = readSecret(reader, base: "client_secret", what: "the client secret")
+        let requestsPerSecond = readRate(reader, key: "requests_per_second", default: 5, range: 0.01...1_000)
+        let pollsPerSecond = readRate(reader, key: "polls_per_second", default: 1, range: 0.01...1_000)
+        let sendAuthorization = reader.bool("send_authorization_on_upload") ?? true
+        guard let baseURL, let tokenURL, let clientID, let secret else { return nil }
+        return WorkivaSourceSpec(name: name, baseURL: baseURL, apiVersion: version, tokenURL: tokenURL, clientID: clientID,
+                                 clientSecret: secret, requestsPerSecond: requestsPerSecond, pollsPerSecond: pollsPerSecond,
+                                 sendAuthorizationOnUpload: sendAuthorization)
+    }
+
+    private func readWebAdmitSource(name: String, _ reader: TableReader) -> WebAdmitSourceSpec? {
+        let baseURL = readBaseURL(reader, default: "https://api.webadmit.org")
+        let identity = readIdentifier(reader, "user_identity", required: false)
+        let key = readSecret(reader, base: "api_key", what: "the API key")
+        var perHour = 5_000
+        if let configured = reader.integer("requests_per_hour") {
+            if (1...1_000_000).contains(configured) { perHour = configured } else {
+                reader.report("requests_per_hour", "must be between 1 and 1000000, got \(configured)")
+            }
+        }
+        guard let baseURL, let key else { return nil }
+        return WebAdmitSourceSpec(name: name, baseURL: baseURL, userIdentity: identity, apiKey: key, requestsPerHour: perHour)
+    }
+
+    private func readRate(_ reader: TableReader, key: String, default value: Double, range: ClosedRange<Double>) -> Double {
+        guard let rate = reader.number(key) else { return value }
+        guard range.contains(rate) else {
+            reader.report(key, "must be between \(range.lowerBound) and \(range.upperBound), got \(rate)")
+            return value
+        }
+        return rate
+    }
+
+    /// `base_url` without a trailing slash; plain http only to loopback unless allowed.
+    private func readBaseURL(_ reader: TableReader, default defaultURL: String?) -> String? {
+        let allowInsecure = reader.bool("allow_insecure_http") ?? false
+        guard let text = reader.string("base_url", required: defaultURL == nil) ?? defaultURL else { return nil }
+        guard let url = checkURL(text, key: "base_url", reader) else { return nil }
+        if url.hasPrefix("http://"), !allowInsecure, !Self.isLoopback(url) {
+            reader.report("base_url", "plain http to a non-loopback host would send credentials unencrypted; use https, or set allow_insecure_http = true")
+            return nil
+        }
+        return url
+    }
+
+    /// Checks an http(s) URL with a host and no query or fragment; answers it without a trailing slash.
+    private func checkURL(_ text: String, key: String, _ reader: TableReader) -> String? {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            reader.report(key, "invalid URL \"\(text)\"; expected http(s)://host[:port][/path]")
+            return nil
+        }
+        guard components.query == nil, components.fragment == nil, components.user == nil, components.password == nil else {
+            reader.report(key, "the URL must not carry a query, fragment or user information")
+            return nil
+        }
+        var result = text
+        while result.hasSuffix("/") { result.removeLast() }
+        return result
+    }
+
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+    }
+
+    /// Exactly one of `<base>`, `<base>_file`, `<base>_credential`, `<base>_env`.
+    private func readSecret(_ reader: TableReader, base: String, what: String) -> SecretReference? {
+        let routes = [base, base + "_file", base + "_credential", base + "_env"]
+        let present = routes.filter { reader.contains($0) }
+        guard present.count == 1, let route = present.first else {
+            if present.isEmpty {
+                collector.report(reader.path, "missing \(what): set exactly one of \(base)_file, \(base)_credential or \(base)_env")
+            } else {
+                reader.report(present[1], "set exactly one of \(routes.joined(separator: ", ")); found \(present.joined(separator: " and "))")
+            }
+            return nil
+        }
+        guard let value = reader.string(route) else { return nil }
+        switch route {
+        case base:
+            if let mode = insecureFileMode {
+                reader.report(base, "\(what) is written inline, but \(filePath) can be read by group or others (mode \(mode)); move it to \(base)_file, \(base)_credential or \(base)_env, or make the file private (chmod 600)")
+                return nil
+            }
+            return .inline(Secret(value))
+        case base + "_file":
+            return .file(path: resolvePath(value))
+        case base + "_credential":
+            guard !value.contains("/"), value != ".", value != ".." else {
+                reader.report(route, "a credential name must not contain \"/\"; it names a file in $CREDENTIALS_DIRECTORY")
+                return nil
+            }
+            return .credential(name: value)
+        default:
+            guard value.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+                reader.report(route, "invalid environment variable name \"\(value)\"")
+                return nil
+            }
+            return .environment(variable: value)
+        }
+    }
+
+    /// An identifier that goes into a URL path: a string (or an integer, taken as its digits)
+    /// with no `/`, `?`, `#`, `%` or white space.
+    func readIdentifier(_ reader: TableReader, _ key: String, required: Bool) -> String? {
+        let value: String?
+        if case .integer(let number)? = reader.table[key] {
+            reader.markKnown(key)
+            value = String(number)
+        } else {
+            value = reader.string(key, required: required)
+        }
+        guard let value else { return nil }
+        guard value.unicodeScalars.allSatisfy({ !"/?#% \t\n\r".unicodeScalars.contains($0) && $0.value >= 0x20 }) else {
+            reader.report(key, "\"\(value)\" is not a valid identifier (no \"/\", \"?\", \"#\", \"%\" or white space)")
+            return nil
+        }
+        return value
+    }
+}

@@ -1,0 +1,139 @@
+/// An output path template such as `workiva/{test_form}/{sample}/{attachment}.pdf`.
+///
+/// Templates are relative to the output root. Validation (at configuration time) rejects absolute
+/// paths, `..` and `.` components, empty components, unknown placeholders and unbalanced braces.
+/// Resolution sanitises every substituted value into a single safe path component, so nothing
+/// that comes from the network or the configuration can move a file outside the output root.
+public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
+    /// One piece of a template.
+    public enum Piece: Sendable, Hashable {
+        case literal(String)
+        case placeholder(String)
+    }
+
+    /// Why a template is not acceptable.
+    public enum ValidationError: Error, Sendable, Hashable, CustomStringConvertible {
+        case empty
+        case absolute
+        case escapesRoot(component: String)
+        case emptyComponent
+        case unbalancedBrace
+        case unknownPlaceholder(name: String, known: [String])
+        case forbiddenCharacter(String)
+        case endsWithSeparator
+
+        public var description: String {
+            switch self {
+            case .empty: "the template is empty"
+            case .absolute: "the template must be relative to the output directory, not start with \"/\""
+            case .escapesRoot(let component): "the template escapes the output directory (component \"\(component)\")"
+            case .emptyComponent: "the template has an empty path component (\"//\")"
+            case .unbalancedBrace: "the template has an unbalanced \"{\" or \"}\""
+            case .unknownPlaceholder(let name, let known):
+                "unknown placeholder {\(name)}; known: " + known.map { "{\($0)}" }.joined(separator: ", ")
+            case .forbiddenCharacter(let character): "the template contains a forbidden character (\(character))"
+            case .endsWithSeparator: "the template ends with \"/\"; it must name a file"
+            }
+        }
+    }
+
+    /// Placeholders every template may use, whatever the job kind.
+    public static let commonPlaceholders = ["job", "date", "time", "datetime", "run", "filename", "ext"]
+
+    /// The template text as written.
+    public let text: String
+    /// The parsed pieces.
+    public let pieces: [Piece]
+
+    /// Parses and validates `text`, allowing `commonPlaceholders` plus `extraPlaceholders`.
+    public init(_ text: String, extraPlaceholders: [String] = []) throws(ValidationError) {
+        guard !text.isEmpty else { throw .empty }
+        guard !text.hasPrefix("/") else { throw .absolute }
+        guard !text.hasSuffix("/") else { throw .endsWithSeparator }
+        if text.contains("\0") { throw .forbiddenCharacter("NUL") }
+        if text.contains("\\") { throw .forbiddenCharacter("backslash") }
+        let known = Self.commonPlaceholders + extraPlaceholders
+        var pieces: [Piece] = []
+        var literal = ""
+        var placeholder: String?
+        for character in text {
+            switch (character, placeholder) {
+            case ("{", nil):
+                if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
+                placeholder = ""
+            case ("}", let name?):
+                guard known.contains(name) else { throw .unknownPlaceholder(name: name, known: known) }
+                pieces.append(.placeholder(name))
+                placeholder = nil
+            case ("{", .some), ("}", nil):
+                throw .unbalancedBrace
+            case (_, let name?):
+                placeholder = name + String(character)
+            case (_, nil):
+                literal.append(character)
+            }
+        }
+        guard placeholder == nil else { throw .unbalancedBrace }
+        if !literal.isEmpty { pieces.append(.literal(literal)) }
+        // Check the literal skeleton component by component; placeholders count as a safe name.
+        let skeleton = pieces.map { piece -> String in
+            if case .literal(let value) = piece { return value }
+            return "x"
+        }.joined()
+        for component in skeleton.split(separator: "/", omittingEmptySubsequences: false) {
+            if component.isEmpty { throw .emptyComponent }
+            if component == ".." || component == "." { throw .escapesRoot(component: String(component)) }
+        }
+        self.text = text
+        self.pieces = pieces
+    }
+
+    /// The placeholders the template uses.
+    public var placeholders: [String] {
+        pieces.compactMap { if case .placeholder(let name) = $0 { name } else { nil } }
+    }
+
+    /// Resolves the template to a relative path whose components are all safe names.
+    ///
+    /// Each value is sanitised with ``PathComponentSanitizer`` before substitution; a value that
+    /// is missing resolves to `_`. The result never starts with `/` and has no `.`/`..` component.
+    public func resolve(_ values: [String: String]) -> String {
+        let raw = pieces.map { piece -> String in
+            switch piece {
+            case .literal(let text): text
+            case .placeholder(let name): PathComponentSanitizer.sanitize(values[name] ?? "")
+            }
+        }.joined()
+        return raw.split(separator: "/", omittingEmptySubsequences: true)
+            .map { component in
+                component == "." || component == ".." ? "_" : String(component)
+            }
+            .joined(separator: "/")
+    }
+
+    public var description: String { text }
+}
+
+/// Turns an arbitrary string (a server's file name, an identifier) into one safe path component.
+public enum PathComponentSanitizer {
+    /// The longest component produced, in UTF-8 bytes (file systems allow 255).
+    public static let maximumBytes = 200
+
+    /// Replaces `/`, `\`, NUL and control characters with `_`, strips leading dots and
+    /// surrounding spaces, trims to ``maximumBytes`` on a character boundary, and answers `_` for
+    /// what is left empty.
+    public static func sanitize(_ value: String) -> String {
+        var result = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "/", "\\", "\0": result.unicodeScalars.append("_")
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result.unicodeScalars.append("_")
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        result = String(result.drop(while: { $0 == "." || $0 == " " }))
+        while result.last == " " { result.removeLast() }
+        while result.utf8.count > maximumBytes { result.removeLast() }
+        return result.isEmpty ? "_" : result
+    }
+}
