@@ -1,0 +1,5 @@
+import Glibc
+
+enum ProcessIdentity {
+    static var current: Int32 { getpid() }
+}
