@@ -1,0 +1,86 @@
+import Foundation
+
+/// Runs the real `exportsync` binary as a child process and captures what it prints.
+struct ExecutableRunner {
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// The binary SwiftPM built next to this test bundle.
+    static var executable: URL {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
+            let candidate = directory.appendingPathComponent("exportsync")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        // `swift test` runs the bundle from the build products directory; fall back to the
+        // symlinked default build folder relative to the package root.
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/exportsync")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged.removeValue(forKey: "NOTIFY_SOCKET")
+        merged.removeValue(forKey: "JOURNAL_STREAM")
+        merged.removeValue(forKey: "STATE_DIRECTORY")
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
+        let errorData = LockedData()
+        let drain = Thread { errorData.set(error.fileHandleForReading.readDataToEndOfFile()) }
+        drain.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errorData.isSet { usleep(1_000) }
+        return Result(status: process.terminationStatus,
+                      standardOutput: String(decoding: outputData, as: UTF8.self),
+                      standardError: String(decoding: errorData.value, as: UTF8.self))
+    }
+}
+
+/// A tiny lock-protected box for the data a draining thread reads.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+
+    func set(_ newValue: Data) { lock.withLock { data = newValue } }
+    var isSet: Bool { lock.withLock { data != nil } }
+    var value: Data { lock.withLock { data ?? Data() } }
+}
+
+/// A scratch directory removed at the end of a test.
+struct ScratchDirectory: ~Copyable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("exportsync-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
+        return file.path
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+enum RepositoryPaths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let exampleConfig = root.appendingPathComponent("config/example.toml")
+    static let invalidFixtures = root.appendingPathComponent("Tests/ExportSyncConfigTests/Fixtures/invalid")
+}

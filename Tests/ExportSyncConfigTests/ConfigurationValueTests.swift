@@ -1,0 +1,155 @@
+import ExportSyncConfig
+import ExportSyncCore
+import Foundation
+import Testing
+
+@Suite("Configuration values")
+struct ConfigurationValueTests {
+    let loader = ConfigurationLoader(environment: [:], workingDirectory: "/work")
+
+    func load(_ name: String) throws -> Configuration {
+        try loader.load(path: FixturePaths.root.appendingPathComponent("valid").appendingPathComponent(name).path)
+    }
+
+    @Test("paths resolve against the configuration file's directory; defaults apply")
+    func pathsAndDefaults() throws {
+        let configuration = try load("all-kinds.toml")
+        let directory = FixturePaths.root.appendingPathComponent("valid").path
+        let parent = (directory as NSString).deletingLastPathComponent
+        #expect(configuration.daemon.stateDirectory == parent + "/state")
+        #expect(configuration.daemon.outputDirectory == parent + "/out")
+        #expect(configuration.daemon.maxConcurrentDownloads == 4)
+        guard case .workiva(let workiva)? = configuration.sources["workiva"] else {
+            Issue.record("no workiva source"); return
+        }
+        #expect(workiva.tokenURL == "https://api.app.wdesk.com/iam/v1/oauth2/token")
+        #expect(workiva.clientSecret == .credential(name: "workiva-secret"))
+        #expect(workiva.apiVersion == .v2026)
+        #expect(workiva.pollsPerSecond == 1)
+    }
+
+    @Test("jobs carry their identifiers, schedule, options and template")
+    func jobDetails() throws {
+        let jobs = Dictionary(uniqueKeysWithValues: try load("all-kinds.toml").jobs.map { ($0.name, $0) })
+        let evidence = try #require(jobs["sample-42-evidence"])
+        #expect(evidence.payload == .sampleAttachmentExport(
+            flavour: .v2026, locator: SampleLocator(testForm: "tf-1", testPhase: "tp-1", matrix: "mx-1", sample: "sm-42"), attachment: "att-7"))
+        #expect(evidence.schedule.everySeconds == 6 * 3_600)
+        #expect(evidence.deadlineSeconds == 30 * 60)
+        #expect(evidence.output?.resolve(evidence.templateValues) == "workiva/tf-1/sm-42/att-7.pdf")
+
+        let legacy = try #require(jobs["legacy-audit-evidence"])
+        guard case .sampleAttachmentExport(.prototype, let locator, "att-8") = legacy.payload else {
+            Issue.record("wrong payload \(legacy.payload)"); return
+        }
+        #expect(locator.testForm == "audit-9" && locator.testPhase == "proc-3")
+
+        let sheet = try #require(jobs["controls-sheet-csv"])
+        #expect(sheet.payload == .contentExport(flavour: .v2026, id: "ss-100",
+                                                export: ContentExportSpec(kind: .spreadsheet, format: "csv", parts: ["sheet-1"], options: ["exportAsFormulas": .bool(false)])))
+        #expect(sheet.schedule.timesOfDay.map(\.description) == ["06:00", "18:00"])
+        #expect(sheet.schedule.weekdays.count == 5)
+        #expect(sheet.schedule.utcOffsetSeconds == -5 * 3_600)
+
+        let nightly = try #require(jobs["nightly-applicants-csv"])
+        #expect(nightly.payload == .webadmitExport(userIdentity: "12345", exportID: "86466"))
+
+        let inbox = try #require(jobs["evidence-inbox"])
+        guard case .sampleAttachmentUpload(_, _, let box) = inbox.payload else { Issue.record("not an upload"); return }
+        #expect(box.doneDirectory == box.directory + "/done")
+        #expect(box.maximumBytes == UploadInbox.apiPayloadLimit)
+        #expect(box.settleSeconds == 5)
+        #expect(inbox.output == nil)
+    }
+
+    @Test("a 2022 source defaults jobs to /platform/v1 and keeps nested file-export options")
+    func legacySource() throws {
+        let configuration = try load("workiva-2022-file-exports.toml")
+        guard case .workiva(let source)? = configuration.sources["legacy"] else { Issue.record("no source"); return }
+        #expect(source.baseURL == "https://api.eu.wdesk.com")
+        #expect(source.sendAuthorizationOnUpload == false)
+        #expect(source.clientSecret == .file(path: FixturePaths.root.appendingPathComponent("valid/secrets/legacy.secret").path))
+        let jobs = Dictionary(uniqueKeysWithValues: configuration.jobs.map { ($0.name, $0) })
+        #expect(jobs["folder-archive"]?.payload == .fileExport(
+            flavour: .platformV1, file: "folder-1", fileKind: .folder(["includeAttachments": .bool(true), "includeComments": .bool(true)])))
+        #expect(jobs["workiva-package"]?.payload == .fileExport(flavour: .prototype, file: "wk-2", fileKind: .workiva(["includeXBRL": .bool(true)])))
+        #expect(jobs["doc-as-docx"]?.payload == .fileExport(
+            flavour: .platformV1, file: "doc-4", fileKind: .document(ContentExportSpec(kind: .document, format: "docx", parts: ["s1", "s2"]))))
+        #expect(jobs["deck-pdf"]?.payload == .contentExport(
+            flavour: .v2026, id: "p-5", export: ContentExportSpec(kind: .presentation, format: "pdf", parts: ["sl-1"], options: ["includeComments": .bool(true)])))
+        #expect(jobs["sheet-pdf"]?.output?.text == "sheets/{spreadsheet}.pdf")
+    }
+
+    @Test("STATE_DIRECTORY from systemd is the default state directory")
+    func stateDirectoryFromSystemd() throws {
+        let loader = ConfigurationLoader(environment: ["STATE_DIRECTORY": "/var/lib/exportsync:/var/lib/other"], workingDirectory: "/work")
+        let configuration = try loader.load(path: FixturePaths.root.appendingPathComponent("valid/minimal.toml").path)
+        #expect(configuration.daemon.stateDirectory == "/var/lib/exportsync")
+        #expect(configuration.daemon.databasePath == "/var/lib/exportsync/exportsync.sqlite3")
+        let fallback = try ConfigurationLoader(environment: [:], workingDirectory: "/work")
+            .load(path: FixturePaths.root.appendingPathComponent("valid/minimal.toml").path)
+        #expect(fallback.daemon.stateDirectory == "/work/state")
+    }
+
+    @Test("an inline secret is accepted only in a file nobody else can read")
+    func inlineSecret() throws {
+        let text = """
+            [daemon]
+            output_directory = "/srv/exports"
+            [sources.wa]
+            type = "webadmit"
+            user_identity = "7"
+            api_key = "k-123-secret"
+            """
+        let accepted = try loader.load(text: text, filePath: "/etc/exportsync/x.toml", fileMode: nil)
+        guard case .webadmit(let source)? = accepted.sources["wa"], case .inline(let secret) = source.apiKey else {
+            Issue.record("inline key not kept"); return
+        }
+        #expect(secret.reveal() == "k-123-secret")
+        #expect("\(secret)" == "[REDACTED]")
+        #expect("\(source)".contains("k-123-secret") == false)
+        #expect(throws: ConfigurationError.self) { try loader.load(text: text, filePath: "/etc/exportsync/x.toml", fileMode: "640") }
+        do {
+            _ = try loader.load(text: text, filePath: "/etc/exportsync/x.toml", fileMode: "640")
+        } catch {
+            #expect(!error.description.contains("k-123-secret"), "a secret must never appear in an error")
+        }
+    }
+
+    @Test("fingerprints are stable across loads and change with the job's settings")
+    func fingerprints() throws {
+        let base = """
+            [daemon]
+            output_directory = "/o"
+            [sources.wk]
+            type = "workiva"
+            base_url = "https://x.example"
+            client_id = "c"
+            client_secret_env = "S"
+            [[jobs]]
+            name = "j"
+            source = "wk"
+            kind = "document-export"
+            document = "d"
+            format = "pdf"
+            every = "1h"
+            output = "{document}.pdf"
+            """
+        let first = try loader.load(text: base, filePath: "/c.toml", fileMode: nil).jobs[0].fingerprint
+        let again = try loader.load(text: base, filePath: "/c.toml", fileMode: nil).jobs[0].fingerprint
+        let changed = try loader.load(text: base.replacingOccurrences(of: "\"1h\"", with: "\"2h\""), filePath: "/c.toml", fileMode: nil).jobs[0].fingerprint
+        #expect(first == again)
+        #expect(first != changed)
+        #expect(first.count == 16)
+    }
+
+    @Test("a missing file is reported with its path, not a crash")
+    func missingFile() {
+        do {
+            _ = try loader.load(path: "/nonexistent/exportsync.toml")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description.hasPrefix("/nonexistent/exportsync.toml: cannot read the configuration file"))
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ExportSyncCore
+import Testing
+
+@Suite("Output path templates")
+struct PathTemplateTests {
+    @Test("placeholders resolve to sanitised single components")
+    func resolution() throws {
+        let template = try PathTemplate("workiva/{test_form}/{sample}/{filename}", extraPlaceholders: ["test_form", "sample"])
+        let path = template.resolve(["test_form": "../../etc", "sample": "a/b", "filename": "..passwd"])
+        #expect(path == "workiva/_.._etc/a_b/passwd")
+        #expect(!path.split(separator: "/").contains(".."))
+    }
+
+    @Test("hostile values never escape the root", arguments: ["..", ".", "/", "/etc/passwd", "a/../../b", "\u{0}x", "   ", "....//....", "\\..\\..\\x"])
+    func hostileValues(value: String) throws {
+        let template = try PathTemplate("{filename}")
+        let path = template.resolve(["filename": value])
+        #expect(!path.isEmpty)
+        #expect(!path.hasPrefix("/"))
+        #expect(!path.split(separator: "/").contains { $0 == ".." || $0 == "." })
+        #expect(!path.contains("\0"))
+    }
+
+    @Test("templates that could escape are refused")
+    func validation() {
+        #expect(throws: PathTemplate.ValidationError.escapesRoot(component: "..")) { try PathTemplate("a/../{job}") }
+        #expect(throws: PathTemplate.ValidationError.absolute) { try PathTemplate("/tmp/{job}") }
+        #expect(throws: PathTemplate.ValidationError.emptyComponent) { try PathTemplate("a//{job}") }
+        #expect(throws: PathTemplate.ValidationError.endsWithSeparator) { try PathTemplate("a/{job}/") }
+        #expect(throws: PathTemplate.ValidationError.unbalancedBrace) { try PathTemplate("a/{job") }
+        #expect(throws: PathTemplate.ValidationError.forbiddenCharacter("backslash")) { try PathTemplate("a\\{job}") }
+        #expect(throws: PathTemplate.ValidationError.self) { try PathTemplate("{nope}") }
+    }
+
+    @Test("long names are trimmed on a character boundary")
+    func longNames() {
+        let name = String(repeating: "é", count: 300)
+        let sanitized = PathComponentSanitizer.sanitize(name)
+        #expect(sanitized.utf8.count <= PathComponentSanitizer.maximumBytes)
+        #expect(sanitized.allSatisfy { $0 == "é" })
+    }
+
+    @Test("secrets redact themselves")
+    func secretRedaction() {
+        let secret = Secret("hunter2")
+        #expect("\(secret)" == "[REDACTED]")
+        #expect(String(describing: SecretReference.inline(secret)) == "inline value")
+        #expect(secret.reveal() == "hunter2")
+    }
+
+    @Test("fingerprints are stable FNV-1a digests")
+    func digest() {
+        #expect(StableDigest.fnv1a64("") == "cbf29ce484222325")
+        #expect(StableDigest.fnv1a64("a") == "af63dc4c8601ec8c")
+    }
+}
