@@ -62,7 +62,8 @@ public struct ConfigurationLoader: Sendable {
         let top = TableReader(path: "", table: root, collector: collector)
         let daemon = context.readDaemon(top.table("daemon", required: true))
         let sources = context.readSources(top)
-        let jobs = context.readJobs(top, sources: sources)
+        let declared: Set<String> = if case .table(let table)? = root["sources"] { Set(table.keys) } else { [] }
+        let jobs = context.readJobs(top, sources: sources, declaredSources: declared)
         top.reportUnknownKeys()
         let issues = collector.sortedIssues
         guard issues.isEmpty, let daemon else {

@@ -2,7 +2,7 @@ import ExportSyncCore
 import Foundation
 
 extension LoadContext {
-    func readJobs(_ top: TableReader, sources: [String: SourceSpec]) -> [JobSpec] {
+    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>) -> [JobSpec] {
         guard top.contains("jobs") else { return [] }
         guard case .array(let elements)? = top.table["jobs"] else {
             top.report("jobs", "expected an array of tables ([[jobs]]), got \(top.table["jobs"]?.typeName ?? "nothing")")
@@ -25,10 +25,9 @@ extension LoadContext {
                     firstPathByName[name] = path
                 }
             }
-            guard let job = readJob(reader, sources: sources, fingerprint: Self.canonical(.table(table))) else {
-                reader.reportUnknownKeys()
-                continue
-            }
+            guard let job = readJob(reader, sources: sources, declaredSources: declaredSources,
+                                    fingerprint: Self.canonical(.table(table)))
+            else { continue }
             if let output = job.output, Set(output.placeholders).isDisjoint(with: ["job", "run", "date", "time", "datetime"]) {
                 if let other = jobByOutput[output.text] {
                     reader.report("output", "job \"\(other)\" writes to the same output path; one would overwrite the other's files (add {job} or another distinguishing placeholder)")
@@ -40,7 +39,7 @@ extension LoadContext {
         return jobs
     }
 
-    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], fingerprint: String) -> JobSpec? {
+    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String) -> JobSpec? {
         let name = reader.string("name")
         if let name, name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) == nil {
             reader.report("name", "invalid job name \"\(name)\"; use letters, digits, \".\", \"-\" and \"_\" (at most 64, starting with a letter or digit)")
@@ -54,14 +53,16 @@ extension LoadContext {
         var source: SourceSpec?
         if let sourceName {
             source = sources[sourceName]
-            if source == nil {
+            if source == nil, declaredSources.contains(sourceName) {
+                // The source itself is invalid and already reported; say nothing more here.
+            } else if source == nil {
                 let defined = sources.keys.sorted()
                 reader.report("source", "unknown source \"\(sourceName)\"; defined sources: \(defined.isEmpty ? "none" : defined.joined(separator: ", "))")
             } else if let kind, let source, source.type != kind.sourceType {
                 reader.report("source", "job kind \"\(kind.rawValue)\" needs a \(kind.sourceType.rawValue) source, but \"\(sourceName)\" is a \(source.type.rawValue) source")
             }
         }
-        guard let kind else { return nil }
+        guard let kind else { return nil }  // Which keys are unknown depends on the kind: say nothing more.
         let schedule = readSchedule(reader, kind: kind)
         let deadline = reader.duration("deadline") ?? 3_600
         var templateValues: [String: String] = [:]
@@ -81,7 +82,7 @@ extension LoadContext {
         var output: PathTemplate?
         if kind != .sampleAttachmentUpload, let text = reader.string("output", required: true) {
             do {
-                output = try PathTemplate(text, extraPlaceholders: templateValues.keys.sorted())
+                output = try PathTemplate(text, extraPlaceholders: Self.placeholders(for: kind, flavour: reader.table["flavour"]))
             } catch {
                 reader.report("output", error.description)
             }
@@ -92,6 +93,23 @@ extension LoadContext {
         else { return nil }
         return JobSpec(name: name, source: sourceName, kind: kind, payload: payload, schedule: schedule, output: output,
                        deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint))
+    }
+
+    /// The placeholders a job kind's output template may use, besides the common ones.
+    static func placeholders(for kind: JobKind, flavour: TOMLNode?) -> [String] {
+        switch kind {
+        case .sampleAttachmentExport:
+            if case .string(WorkivaPathFlavour.prototype.rawValue)? = flavour {
+                return ["audit", "procedure", "matrix", "sample", "attachment", "format"]
+            }
+            return ["test_form", "test_phase", "matrix", "sample", "attachment", "format"]
+        case .fileExport: return ["file", "file_kind", "format"]
+        case .documentExport: return ["document", "format"]
+        case .spreadsheetExport: return ["spreadsheet", "format"]
+        case .presentationExport: return ["presentation", "format"]
+        case .webadmitExport: return ["export", "user_identity"]
+        case .sampleAttachmentUpload: return []
+        }
     }
 
     private func readSchedule(_ reader: TableReader, kind: JobKind) -> Schedule? {
@@ -161,14 +179,14 @@ extension LoadContext {
     }
 
     private func readSampleAttachmentExport(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
-        guard let flavour = readFlavour(reader, source: source, allowPrototype: true) else { return nil }
-        guard let locator = readLocator(reader, flavour: flavour, requireSample: flavour == .prototype, values: &values) else { return nil }
+        let flavour = readFlavour(reader, source: source, allowPrototype: true)
+        let locator = readLocator(reader, flavour: flavour ?? .v2026, requireSample: flavour == .prototype, values: &values)
         let attachment = readIdentifier(reader, "attachment", required: true)
         if let format = reader.string("format"), format != "pdf" {
             reader.report("format", "unsupported format \"\(format)\"; attachment exports produce \"pdf\" only")
             return nil
         }
-        guard let attachment else { return nil }
+        guard let flavour, let locator, let attachment else { return nil }
         values["attachment"] = attachment
         values["format"] = "pdf"
         return .sampleAttachmentExport(flavour: flavour, locator: locator, attachment: attachment)
@@ -177,6 +195,11 @@ extension LoadContext {
     /// Reads test form / phase / matrix / sample (audit / procedure for the prototype flavour).
     private func readLocator(_ reader: TableReader, flavour: WorkivaPathFlavour, requireSample: Bool, values: inout [String: String]) -> SampleLocator? {
         let (formKey, phaseKey) = flavour == .prototype ? ("audit", "procedure") : ("test_form", "test_phase")
+        let (otherForm, otherPhase) = flavour == .prototype ? ("test_form", "test_phase") : ("audit", "procedure")
+        for (wrong, right) in [(otherForm, formKey), (otherPhase, phaseKey)] where reader.table[wrong] != nil {
+            reader.markKnown(wrong)
+            reader.report(wrong, "the \(flavour.rawValue) flavour calls this \"\(right)\", not \"\(wrong)\"")
+        }
         let form = readIdentifier(reader, formKey, required: true)
         let phase = readIdentifier(reader, phaseKey, required: true)
         let matrix = readIdentifier(reader, "matrix", required: requireSample)
@@ -195,7 +218,7 @@ extension LoadContext {
     }
 
     private func readFileExport(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
-        guard let flavour = readFlavour(reader, source: source, allowPrototype: true) else { return nil }
+        let flavour = readFlavour(reader, source: source, allowPrototype: true)
         let file = readIdentifier(reader, "file", required: true)
         guard let kindName = reader.string("file_kind", required: true) else { return nil }
         let kind: FileExportKind
@@ -225,7 +248,7 @@ extension LoadContext {
             reader.report("file_kind", "unknown file kind \"\(kindName)\"; use one of \(FileExportKind.apiNames.joined(separator: ", "))")
             return nil
         }
-        guard let file else { return nil }
+        guard let flavour, let file else { return nil }
         values["file"] = file
         values["file_kind"] = kindName
         return .fileExport(flavour: flavour, file: file, fileKind: kind)
@@ -237,13 +260,9 @@ extension LoadContext {
         case .presentationExport: .presentation
         default: .document
         }
-        guard let flavour = readFlavour(reader, source: source, allowPrototype: false) else { return nil }
+        let flavour = readFlavour(reader, source: source, allowPrototype: false)
         let id = readIdentifier(reader, content.rawValue, required: true)
-        guard reader.contains("format") else {
-            reader.report("format", "missing required key")
-            return nil
-        }
-        guard let spec = readContentSpec(reader, kind: content), let id else { return nil }
+        guard let spec = readContentSpec(reader, kind: content), let id, let flavour else { return nil }
         values[content.rawValue] = id
         values["format"] = spec.format
         return .contentExport(flavour: flavour, id: id, export: spec)
@@ -311,9 +330,9 @@ extension LoadContext {
     }
 
     private func readUpload(_ reader: TableReader, source: SourceSpec?) -> JobPayload? {
-        guard let flavour = readFlavour(reader, source: source, allowPrototype: false) else { return nil }
+        let flavour = readFlavour(reader, source: source, allowPrototype: false)
         var ignored: [String: String] = [:]
-        let locator = readLocator(reader, flavour: flavour, requireSample: true, values: &ignored)
+        let locator = readLocator(reader, flavour: flavour ?? .v2026, requireSample: true, values: &ignored)
         let inbox = reader.string("inbox", required: true).map(resolvePath)
         let done = reader.string("done_directory").map(resolvePath)
         let failed = reader.string("failed_directory").map(resolvePath)
@@ -328,7 +347,7 @@ extension LoadContext {
                 maximum = Int64(configured)
             }
         }
-        guard let locator, let inbox else { return nil }
+        guard let flavour, let locator, let inbox else { return nil }
         let box = UploadInbox(directory: inbox, doneDirectory: done ?? inbox + "/done", failedDirectory: failed ?? inbox + "/failed",
                               settleSeconds: settle, maximumBytes: maximum)
         return .sampleAttachmentUpload(flavour: flavour, locator: locator, inbox: box)

@@ -19,6 +19,7 @@ extension LoadContext {
                 if let spec = readWebAdmitSource(name: name, reader) { sources[name] = .webadmit(spec) }
             case nil:
                 reader.report("type", "unknown source type \"\(typeName)\"; use \"workiva\" or \"webadmit\"")
+                continue
             }
             reader.reportUnknownKeys(context: "for a \(typeName) source")
         }

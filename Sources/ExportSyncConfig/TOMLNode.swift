@@ -10,6 +10,10 @@ indirect enum TOMLNode: Sendable {
     case array([TOMLNode])
     case table([String: TOMLNode])
 
+    var isString: Bool {
+        if case .string = self { true } else { false }
+    }
+
     /// The TOML type name, for error messages.
     var typeName: String {
         switch self {

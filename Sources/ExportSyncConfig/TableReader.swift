@@ -114,13 +114,21 @@ final class TableReader {
     }
 
     func table(_ key: String, required: Bool = false) -> TableReader? {
-        guard let node = value(key, required: required) else { return nil }
+        guard let node = value(key, required: false) else {
+            if required { collector.report(keyPath(key), "missing required table [\(keyPath(key))]") }
+            return nil
+        }
         guard case .table(let child) = node else { wrongType(key, expected: "a table", got: node); return nil }
         return TableReader(path: keyPath(key), table: child, collector: collector)
     }
 
     /// Duration keys (`"6h"`, `"90s"`) in seconds.
     func duration(_ key: String, required: Bool = false) -> Int64? {
+        if let node = table[key], !(node.isString) {
+            known.insert(key)
+            report(key, "expected a duration such as \"30m\" or \"6h\", got \(node.typeName)")
+            return nil
+        }
         guard let text = string(key, required: required) else { return nil }
         guard let seconds = ConfigDuration.seconds(text) else {
             report(key, "invalid duration \"\(text)\"; use a number with a unit, like \"90s\", \"15m\", \"6h\", \"1h30m\", \"2d\"")
