@@ -1,0 +1,133 @@
+public import Logging
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A running Workiva + WebAdMIT + S3 simulator.
+///
+/// ```swift
+/// let server = SandboxServer(scenario: .demo)
+/// let endpoints = try await server.start()          // 127.0.0.1, ephemeral ports
+/// // … drive endpoints.baseURL with a real HTTP client …
+/// let requests = server.journal()
+/// await server.shutdown()
+/// ```
+/// The APIs listen on one port; the fake storage (pre-signed URLs) on a second one, so
+/// storage is a different origin from the APIs, as S3 is in production.
+public actor SandboxServer {
+    /// Where a started server listens.
+    public struct Endpoints: Sendable, Hashable {
+        /// `http://host:port` of the Workiva and WebAdMIT APIs.
+        public let baseURL: String
+        /// `http://host:port` of the fake storage.
+        public let storageBaseURL: String
+        /// The API port.
+        public let port: Int
+        /// The storage port.
+        public let storagePort: Int
+    }
+
+    /// Starting failed (typically: the port is taken).
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The scenario being served.
+    public nonisolated let scenario: SandboxScenario
+    private nonisolated let environment: SandboxEnvironment
+    private let logger: Logger
+    private var tasks: [Task<Void, Never>] = []
+    private var endpointsValue: Endpoints?
+
+    /// Creates a server for `scenario`; nothing listens until ``start(host:port:storagePort:)``.
+    public init(scenario: SandboxScenario, logger: Logger? = nil) {
+        self.scenario = scenario
+        self.environment = SandboxEnvironment(scenario: scenario)
+        var fallback = Logger(label: "exportsync.sandbox")
+        fallback.logLevel = .warning
+        self.logger = logger ?? fallback
+    }
+
+    /// Binds both listeners and returns their URLs. Port 0 picks a free port.
+    public func start(host: String = "127.0.0.1", port: Int = 0, storagePort: Int = 0) async throws -> Endpoints {
+        if let endpointsValue { return endpointsValue }
+        let environment = self.environment
+        environment.setBound(host: host)
+
+        let api = Router(context: SandboxRequestContext.self)
+        api.add(middleware: JournalMiddleware(environment: environment, listener: .api))
+        ControlRoutes(environment: environment).register(on: api)
+        WorkivaRoutes(environment: environment).register(on: api)
+        WebAdmitRoutes(environment: environment).register(on: api)
+
+        let storage = Router(context: SandboxRequestContext.self)
+        storage.add(middleware: JournalMiddleware(environment: environment, listener: .storage))
+        StorageRoutes(environment: environment).register(on: storage)
+
+        let apiPort = try await launch(router: api, host: host, port: port, name: "api")
+        environment.setBound(host: host, apiPort: apiPort)
+        let boundStoragePort = try await launch(router: storage, host: host, port: storagePort, name: "storage")
+        environment.setBound(host: host, storagePort: boundStoragePort)
+
+        let printableHost = host.contains(":") ? "[\(host)]" : host
+        let endpoints = Endpoints(
+            baseURL: "http://\(printableHost):\(apiPort)", storageBaseURL: "http://\(printableHost):\(boundStoragePort)",
+            port: apiPort, storagePort: boundStoragePort)
+        endpointsValue = endpoints
+        return endpoints
+    }
+
+    /// Runs one Hummingbird application in a task and waits until it is bound.
+    private func launch(router: Router<SandboxRequestContext>, host: String, port: Int, name: String) async throws -> Int {
+        let (bound, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        let logger = self.logger
+        tasks.append(
+            Task {
+                do {
+                    try await app.run()
+                } catch {
+                    logger.error("sandbox \(name) listener stopped: \(error)")
+                }
+                continuation.finish()
+            })
+        var iterator = bound.makeAsyncIterator()
+        guard let boundPort = await iterator.next() else {
+            throw StartError(description: "could not listen on \(host):\(port) (\(name))")
+        }
+        return boundPort
+    }
+
+    /// The URLs of the running server, if started.
+    public var endpoints: Endpoints? { endpointsValue }
+
+    /// Stops both listeners; hanging requests are released. State is discarded with the server.
+    public func shutdown() async {
+        environment.isShuttingDown.store(true, ordering: .relaxed)
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        tasks.removeAll()
+        endpointsValue = nil
+    }
+
+    /// Every request received so far, oldest first.
+    public nonisolated func journal() -> [JournalEntry] {
+        environment.journal.entries()
+    }
+
+    /// Forgets the journal (state such as tokens and operations is kept).
+    public nonisolated func clearJournal() {
+        environment.journal.clear()
+    }
+
+    /// Files PUT to Workiva `uploadUrl`s, in arrival order.
+    public func receivedUploads() async -> [ReceivedUpload] {
+        await environment.state.receivedUploads()
+    }
+}

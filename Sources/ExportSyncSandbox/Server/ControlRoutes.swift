@@ -1,0 +1,39 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/_sandbox/…`: health, the request journal and received uploads, for tests and people
+/// driving the sandbox from outside the process. Not journaled themselves.
+struct ControlRoutes: Sendable {
+    let environment: SandboxEnvironment
+    let started = Date()
+
+    func register(on router: Router<SandboxRequestContext>) {
+        router.get("/_sandbox/health") { _, _ in
+            Reply.json(.ok, ["status": "ok", "uptimeSeconds": String(Int(Date().timeIntervalSince(self.started)))]).response()
+        }
+        router.get("/_sandbox/journal") { _, _ in
+            Self.encoded(self.environment.journal.entries())
+        }
+        router.delete("/_sandbox/journal") { _, _ in
+            self.environment.journal.clear()
+            return Reply(status: .noContent).response()
+        }
+        router.get("/_sandbox/uploads") { _, _ in
+            Self.encoded(await self.environment.state.receivedUploads())
+        }
+    }
+
+    /// JSON with ISO 8601 dates carrying fractional seconds (timing assertions need them).
+    static func encoded(_ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        let bytes = (try? encoder.encode(value)).map { [UInt8]($0) } ?? Array("[]".utf8)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which service's error format a fault answers in.
+enum ErrorDialect: Sendable {
+    case workiva(WorkivaFlavor?)
+    case webadmit
+    case storage
+}
+
+/// Thrown after the sandbox dropped a connection on purpose (reset, hang, truncation).
+struct ConnectionAborted: Error {}
+
+extension SandboxEnvironment {
+    /// Performs the faults that replace the answer. Returns the replacement reply (`.status`),
+    /// throws ``ConnectionAborted`` after dropping the connection (`.reset`, `.hang`), or
+    /// returns `nil` so the handler answers normally (after waiting, for `.delay`).
+    func replacement(for rule: FaultRule?, dialect: ErrorDialect, context: SandboxRequestContext) async throws -> Reply? {
+        guard let rule else { return nil }
+        switch rule.kind {
+        case .status:
+            let status = HTTPResponse.Status(code: rule.status ?? 500)
+            switch dialect {
+            case .workiva(let flavor):
+                return .workivaError(status, flavor: flavor, retryAfter: rule.retryAfter)
+            case .webadmit:
+                return Reply.webadmitMessage(status, status.reasonPhrase).withRetryAfter(rule.retryAfter)
+            case .storage:
+                let code = status.code == 503 ? "SlowDown" : status.code == 500 ? "InternalError" : status.reasonPhrase.filter(\.isLetter)
+                let message = status.code == 503 ? "Please reduce your request rate." : "We encountered an internal error. Please try again."
+                return Reply.s3Error(status, code: code, message: message).withRetryAfter(rule.retryAfter)
+            }
+        case .reset:
+            await resetConnection(context.channel)
+            throw ConnectionAborted()
+        case .hang:
+            let deadline = Date().addingTimeInterval(rule.seconds ?? 3600)
+            while Date() < deadline, context.channel.isActive, !isShuttingDown.load(ordering: .relaxed), !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            context.channel.close(promise: nil)
+            throw ConnectionAborted()
+        case .delay:
+            try? await Task.sleep(for: .seconds(rule.seconds ?? 1))
+            return nil
+        case .truncate, .malformedJSON, .unknownFields, .relativeLocation, .resourceURLCasing:
+            return nil
+        }
+    }
+
+    /// Closes with SO_LINGER 0, so the peer sees a TCP RST rather than an orderly FIN.
+    private func resetConnection(_ channel: any Channel) async {
+        if let provider = channel as? any SocketOptionProvider {
+            try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        }
+        try? await channel.close().get()
+    }
+
+    /// Applies the body faults (and the scenario-wide unknown fields) and builds the response.
+    func finalize(_ reply: Reply, fault rule: FaultRule?) -> Response {
+        var reply = reply
+        if case .bytes(let bytes, true) = reply.body {
+            if rule?.kind == .malformedJSON {
+                // Cut inside the document: a decoder must fail, not guess.
+                reply.status = .ok
+                reply.body = .bytes(Array(bytes.prefix(max(1, bytes.count / 2))) + Array(",\"".utf8), isJSON: false)
+            } else if scenario.unknownFields || rule?.kind == .unknownFields {
+                reply.body = .bytes(bytes.insertingUnknownField(), isJSON: true)
+            }
+        }
+        var response = reply.response()
+        if rule?.kind == .truncate {
+            response.body = Self.truncated(response.body)
+        }
+        return response
+    }
+
+    /// A body that announces its full length, writes half of it and then drops the connection.
+    private static func truncated(_ body: ResponseBody) -> ResponseBody {
+        let full = body.contentLength ?? 0
+        return ResponseBody(contentLength: full) { writer in
+            try await body.write(TruncatingWriter(base: writer, remaining: full / 2))
+            throw ConnectionAborted()
+        }
+    }
+}
+
+/// Forwards at most `remaining` bytes, then throws ``ConnectionAborted``.
+private struct TruncatingWriter: ResponseBodyWriter {
+    var base: any ResponseBodyWriter
+    var remaining: Int
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        guard remaining > 0 else { throw ConnectionAborted() }
+        if buffer.readableBytes <= remaining {
+            remaining -= buffer.readableBytes
+            try await base.write(buffer)
+            return
+        }
+        let head = buffer.getSlice(at: buffer.readerIndex, length: remaining) ?? ByteBuffer()
+        remaining = 0
+        try await base.write(head)
+        throw ConnectionAborted()
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        throw ConnectionAborted()
+    }
+}
