@@ -26,14 +26,31 @@ struct WatchdogKeeperTests {
             #expect(!listener.hasPendingDatagram())
         }
 
-        // It recovers: one ping per window, not one per progress report.
+        // It recovers: the withheld ping goes out with its first progress report...
+        keeper.engineDidProgress()
+        #expect(try listener.receiveText() == "WATCHDOG=1")
+        // ...then one ping per window, not one per progress report.
         keeper.engineDidProgress()
         keeper.engineDidProgress()
+        #expect(!listener.hasPendingDatagram())
         #expect(keeper.tick() == .pinged)
         #expect(try listener.receiveText() == "WATCHDOG=1")
         #expect(keeper.tick() == .withheld)
         #expect(!listener.hasPendingDatagram())
-        #expect(keeper.pingCount == 2)
+        #expect(keeper.pingCount == 3)
+    }
+
+    @Test("Progress within a window never pings on its own")
+    func progressWithoutOverdueWaitsForTick() throws {
+        let listener = try DatagramListener()
+        let keeper = self.makeKeeper(listener)
+        for _ in 0..<5 {
+            keeper.engineDidProgress()
+            #expect(!listener.hasPendingDatagram())
+        }
+        #expect(keeper.pingCount == 0)
+        #expect(keeper.tick() == .pinged)
+        #expect(try listener.receiveText() == "WATCHDOG=1")
     }
 
     @Test("A failed send is reported and the next window needs fresh progress")
@@ -78,6 +95,10 @@ struct WatchdogKeeperTests {
         await clock.waitForSleepers()
         #expect(!listener.hasPendingDatagram())
         #expect(keeper.pingCount == 2)
+
+        // The engine comes back: its own report sends the overdue ping.
+        keeper.engineDidProgress()
+        #expect(try listener.receiveText() == "WATCHDOG=1")
 
         loop.cancel()
         await loop.value
