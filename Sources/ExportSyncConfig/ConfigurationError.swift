@@ -38,8 +38,8 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
         self.issues = issues
     }
 
-    /// One `FILE:LINE:COLUMN: KEY.PATH: message` line per issue.
+    /// One `FILE:LINE:COLUMN: KEY.PATH: message` line per issue (`FILE: KEY.PATH: message` when the line is unknown).
     public var description: String {
-        issues.map { "\(file):\($0)" }.joined(separator: "\n")
+        issues.map { $0.line == nil ? "\(file): \($0)" : "\(file):\($0)" }.joined(separator: "\n")
     }
 }

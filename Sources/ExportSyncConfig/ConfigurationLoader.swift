@@ -86,7 +86,21 @@ struct LoadContext {
     /// Resolves a configured path: absolute as is, relative against the configuration's directory.
     func resolvePath(_ path: String) -> String {
         let joined = path.hasPrefix("/") ? path : configDirectory + "/" + path
-        return (joined as NSString).standardizingPath
+        return Self.lexicallyNormalised(joined)
+    }
+
+    /// Collapses `.`, `..` and repeated slashes without touching the file system, so symbolic
+    /// links an operator set up (say `/srv/exports` → a mounted volume) stay as written.
+    static func lexicallyNormalised(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..": if !components.isEmpty { components.removeLast() }
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     func readDaemon(_ reader: TableReader?) -> DaemonSettings? {
@@ -98,7 +112,7 @@ struct LoadContext {
         } else if let fromSystemd = environment["STATE_DIRECTORY"]?.split(separator: ":").first {
             stateDirectory = String(fromSystemd)
         } else {
-            stateDirectory = ((workingDirectory + "/state") as NSString).standardizingPath
+            stateDirectory = Self.lexicallyNormalised(workingDirectory + "/state")
         }
         let output = reader.string("output_directory", required: true).map(resolvePath)
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

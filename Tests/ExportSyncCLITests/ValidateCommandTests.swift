@@ -29,7 +29,10 @@ struct ValidateCommandTests {
             let text = try String(contentsOf: RepositoryPaths.invalidFixtures.appendingPathComponent(name), encoding: .utf8)
             let path = try scratch.write(name, text, mode: 0o644)
             let expected = text.split(separator: "\n").filter { $0.hasPrefix("# expect: ") }
-                .map { "\(path):" + $0.dropFirst("# expect: ".count).replacingOccurrences(of: "FILE", with: path) }
+                .map { line -> String in
+                    let issue = line.dropFirst("# expect: ".count).replacingOccurrences(of: "FILE", with: path)
+                    return (issue.first?.isNumber == true ? "\(path):" : "\(path): ") + issue
+                }
             let result = try ExecutableRunner.run(["validate", "--config", path])
             #expect(result.status == 78, "\(name)")
             #expect(result.standardOutput.isEmpty, "\(name)")

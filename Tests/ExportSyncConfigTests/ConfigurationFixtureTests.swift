@@ -54,6 +54,7 @@ struct ConfigurationFixtureTests {
             let actual = error.issues.map { $0.description.replacingOccurrences(of: copy.file, with: "FILE") }
             #expect(actual == expected, "\(name)")
             #expect(error.description.hasPrefix("\(copy.file):"))
+            #expect(error.description.split(separator: "\n").count == expected.count)
         }
     }
 

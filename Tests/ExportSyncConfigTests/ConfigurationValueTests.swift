@@ -34,7 +34,7 @@ struct ConfigurationValueTests {
         let evidence = try #require(jobs["sample-42-evidence"])
         #expect(evidence.payload == .sampleAttachmentExport(
             flavour: .v2026, locator: SampleLocator(testForm: "tf-1", testPhase: "tp-1", matrix: "mx-1", sample: "sm-42"), attachment: "att-7"))
-        #expect(evidence.schedule.everySeconds == 6 * 3_600)
+        #expect(evidence.schedule.everySeconds == Int64(6 * 3_600))
         #expect(evidence.deadlineSeconds == 30 * 60)
         #expect(evidence.output?.resolve(evidence.templateValues) == "workiva/tf-1/sm-42/att-7.pdf")
 
