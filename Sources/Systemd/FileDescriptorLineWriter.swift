@@ -29,7 +29,7 @@ public final class FileDescriptorLineWriter: Sendable {
             bytes.withUnsafeMutableBytes { buffer in
                 var offset = 0
                 while offset < buffer.count {
-                    let written = Glibc.write(self.fileDescriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                    let written = writeToDescriptor(self.fileDescriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
                         return
@@ -39,4 +39,9 @@ public final class FileDescriptorLineWriter: Sendable {
             }
         }
     }
+}
+
+/// `write(2)`, named apart from ``FileDescriptorLineWriter/write(_:)``.
+private func writeToDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }

@@ -137,6 +137,10 @@ struct JournaldLogHandlerTests {
         #expect(fields.value("SOURCE") == "workiva")
         #expect(fields.value("ATTEMPT") == "3")
         #expect(fields.value("IDS") == #"["a", "b"]"#)
+
+        // Without call metadata, the provider overrides the handler.
+        logger.info("provider wins")
+        #expect(try fixture.receiveEntry().values("JOB") == ["from-provider"])
     }
 
     @Test("An attached error becomes ERROR_MESSAGE and ERROR_TYPE")
