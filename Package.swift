@@ -129,12 +129,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ExportSyncCLITests",
-            dependencies: ["exportsync"],
+            dependencies: ["exportsync", "ExportSyncStore"],
             swiftSettings: strictSettings
         ),
     ]

@@ -32,15 +32,19 @@ enum PDFLayout {
         // length is written with 12 zero-padded digits), so solve for the padding length.
         let fixed = head.count + paddingObjectStart.utf8.count + 12 + paddingObjectEnd.utf8.count + afterPadding.count
         let tailWithoutDigits = tail(xrefOffset: 0).count - 1
-        var paddingLength = 0
+        var solved: Int?
+        var fallback = 0
         for digits in 1...18 {
             let candidate = targetSize - fixed - tailWithoutDigits - digits
-            let xrefOffset = fixed + max(0, candidate)
-            if candidate >= 0 && String(xrefOffset).count == digits {
-                paddingLength = candidate
+            guard candidate >= 0 else { continue }
+            if String(fixed + candidate).count == digits {
+                solved = candidate
                 break
             }
+            // At a digit-count boundary no length fits exactly; be one byte off.
+            fallback = max(fallback, candidate - 1)
         }
+        let paddingLength = solved ?? fallback
         let xrefOffset = fixed + paddingLength
         let objectHead = Array((paddingObjectStart + pad(paddingLength, width: 12) + paddingObjectEnd).utf8)
         return [

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// `/_sandbox/…`: health, the request journal and received uploads, for tests and people
 /// driving the sandbox from outside the process. Not journaled themselves.
@@ -21,6 +22,17 @@ struct ControlRoutes: Sendable {
         }
         router.get("/_sandbox/uploads") { _, _ in
             Self.encoded(await self.environment.state.receivedUploads())
+        }
+        // A sink for WebAdMIT callbacks, so a demo or test can use the sandbox itself as the
+        // callback receiver: POST bodies are kept and listed by the GET.
+        router.post("/_sandbox/callbacks") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            await self.environment.state.recordCallback(String(buffer: body))
+            return Reply(status: .noContent).response()
+        }
+        router.get("/_sandbox/callbacks") { _, _ in
+            Self.encoded(await self.environment.state.receivedCallbacks())
         }
     }
 

@@ -23,6 +23,7 @@ actor SandboxState {
     private var pollBuckets: [String: TokenBucket] = [:]
     private var limitedAnswers = 0
     private var uploads: [ReceivedUpload] = []
+    private var callbacks: [String] = []
 
     private var runs: [Int: ExportFileRun] = [:]
     private var runInFlight: [Int: Int] = [:]
@@ -167,6 +168,10 @@ actor SandboxState {
     }
 
     func receivedUploads() -> [ReceivedUpload] { uploads }
+
+    func recordCallback(_ body: String) { callbacks.append(body) }
+
+    func receivedCallbacks() -> [String] { callbacks }
 
     // MARK: WebAdMIT
 
