@@ -51,6 +51,34 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // MARK: Workiva and WebAdMIT clients over AsyncHTTPClient.
+        .target(
+            name: "ExportSyncProviders",
+            dependencies: [
+                "ExportSyncCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: Scheduler, poller, downloader; atomic file output.
+        .target(
+            name: "ExportSyncEngine",
+            dependencies: [
+                "ExportSyncCore",
+                "ExportSyncConfig",
+                "ExportSyncStore",
+                "ExportSyncProviders",
+                "Systemd",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: systemd integration: sd_notify and the journald log handler.
         .systemLibrary(
             name: "CSystemd",
@@ -86,6 +114,8 @@ let package = Package(
                 "ExportSyncCore",
                 "ExportSyncConfig",
                 "ExportSyncStore",
+                "ExportSyncProviders",
+                "ExportSyncEngine",
                 "ExportSyncSandbox",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -118,6 +148,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ExportSyncProvidersTests",
+            dependencies: [
+                "ExportSyncProviders", "ExportSyncCore", "ExportSyncSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ExportSyncEngineTests",
+            dependencies: [
+                "ExportSyncEngine", "ExportSyncCore", "ExportSyncConfig", "ExportSyncStore", "ExportSyncSandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
@@ -135,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExportSyncCLITests",
-            dependencies: ["exportsync", "ExportSyncStore"],
+            dependencies: ["exportsync", "ExportSyncStore", "ExportSyncCore"],
             swiftSettings: strictSettings
         ),
     ]

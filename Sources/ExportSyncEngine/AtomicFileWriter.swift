@@ -1,0 +1,174 @@
+import Crypto
+public import Foundation
+public import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes one output file so that a reader never sees it partial.
+///
+/// Bytes go to a temp file beside the target (same directory, so the final `rename(2)` is atomic
+/// and never crosses a file system), are fsynced, renamed over the target, and the directory is
+/// fsynced — only then does ``commit()`` return, and only then may the caller record the file as
+/// done. SHA-256 and the byte count are computed while writing, so the file is never read back.
+/// Writes are batched into large `write(2)` calls; memory stays at one batch whatever the size.
+///
+/// A writer that is dropped without ``commit()`` removes its temp file. Temp files left by a
+/// killed process carry ``temporaryMarker`` in their name and are swept at start-up.
+public final class AtomicFileWriter {
+    /// Temp files are named `.<target name>.<marker>-<token>`; the sweeper removes only those.
+    public static let temporaryMarker = "exportsync-partial"
+
+    /// What a committed file is.
+    public struct Result: Sendable, Hashable {
+        /// The final path.
+        public var path: String
+        /// Bytes written.
+        public var size: Int64
+        /// Lower-case hex SHA-256 of the content.
+        public var sha256: String
+    }
+
+    /// Why writing failed; the target, if it existed, is untouched.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case cannotCreate(path: String, errno: Int32)
+        case writeFailed(path: String, errno: Int32)
+        case lengthMismatch(path: String, expected: Int64, received: Int64)
+        case renameFailed(path: String, errno: Int32)
+
+        public var description: String {
+            switch self {
+            case let .cannotCreate(path, code): "cannot create \(path): \(Self.reason(code))"
+            case let .writeFailed(path, code):
+                "writing \(path) failed: \(Self.reason(code))" + (code == ENOSPC ? " (disk full; the previous file, if any, is untouched)" : "")
+            case let .lengthMismatch(path, expected, received):
+                "\(path): the server announced \(expected) bytes but sent \(received); discarded"
+            case let .renameFailed(path, code): "cannot move the finished file into place at \(path): \(Self.reason(code))"
+            }
+        }
+
+        static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
+    }
+
+    /// The final path.
+    public let targetPath: String
+    /// The temp file's path.
+    public let temporaryPath: String
+    private let expectedLength: Int64?
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    private var pending: [UInt8] = []
+    private var written: Int64 = 0
+    private var finished = false
+    private let batchSize: Int
+
+    /// Creates the parent directories and the temp file for `targetPath`.
+    ///
+    /// - Parameter expectedLength: the server's `Content-Length`, checked at ``commit()``.
+    public init(targetPath: String, expectedLength: Int64?, batchSize: Int = 1 << 20) throws(Failure) {
+        self.targetPath = targetPath
+        self.expectedLength = expectedLength
+        self.batchSize = batchSize
+        let directory = (targetPath as NSString).deletingLastPathComponent
+        let name = (targetPath as NSString).lastPathComponent
+        temporaryPath = "\(directory)/.\(name).\(Self.temporaryMarker)-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotCreate(path: directory, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
+        }
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .cannotCreate(path: temporaryPath, errno: errno) }
+        pending.reserveCapacity(batchSize)
+    }
+
+    /// Appends bytes.
+    public func write(_ buffer: ByteBuffer) throws(Failure) {
+        buffer.withUnsafeReadableBytes { bytes in
+            hasher.update(bufferPointer: bytes)
+            pending.append(contentsOf: bytes)
+        }
+        written += Int64(buffer.readableBytes)
+        if pending.count >= batchSize { try flush() }
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: [UInt8]) throws(Failure) {
+        try write(ByteBuffer(bytes: bytes))
+    }
+
+    /// Bytes received so far.
+    public var bytesWritten: Int64 { written }
+
+    private func flush() throws(Failure) {
+        var offset = 0
+        while offset < pending.count {
+            let count = pending.withUnsafeBytes { raw in
+                Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .writeFailed(path: targetPath, errno: errno)
+            }
+            offset += count
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Checks the length, fsyncs, renames into place and fsyncs the directory.
+    public func commit() throws(Failure) -> Result {
+        do {
+            try flush()
+            if let expectedLength, expectedLength != written {
+                throw Failure.lengthMismatch(path: targetPath, expected: expectedLength, received: written)
+            }
+            guard fsync(descriptor) == 0 else { throw Failure.writeFailed(path: targetPath, errno: errno) }
+            close(descriptor)
+            descriptor = -1
+            guard rename(temporaryPath, targetPath) == 0 else { throw Failure.renameFailed(path: targetPath, errno: errno) }
+            finished = true
+            Self.syncDirectory(of: targetPath)
+        } catch let failure as Failure {
+            discard()
+            throw failure
+        } catch {
+            discard()
+            throw .writeFailed(path: targetPath, errno: EIO)
+        }
+        let digest = hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+        return Result(path: targetPath, size: written, sha256: digest)
+    }
+
+    /// Removes the temp file; the target is untouched.
+    public func discard() {
+        if descriptor >= 0 { close(descriptor); descriptor = -1 }
+        if !finished { unlink(temporaryPath) }
+        finished = true
+    }
+
+    deinit { if !finished { discard() } }
+
+    /// fsyncs the directory holding `path`, so the rename itself survives a power cut.
+    static func syncDirectory(of path: String) {
+        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return }
+        fsync(directory)
+        close(directory)
+    }
+
+    /// Removes temp files a killed process left below `root`; returns how many it removed.
+    @discardableResult
+    public static func sweepTemporaryFiles(under root: String) -> Int {
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return 0 }
+        var removed = 0
+        while let relative = enumerator.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            guard name.hasPrefix("."), name.contains(".\(temporaryMarker)-") else { continue }
+            if unlink("\(root)/\(relative)") == 0 { removed += 1 }
+        }
+        return removed
+    }
+}

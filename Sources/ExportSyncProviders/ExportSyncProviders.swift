@@ -1,0 +1,1 @@
+// The Workiva and WebAdMIT clients live in this module.

@@ -1,0 +1,229 @@
+import ArgumentParser
+import ExportSyncConfig
+import ExportSyncCore
+import ExportSyncStore
+import Foundation
+
+/// `exportsync status`: what the daemon knows, for a person or a script.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show jobs, their last run, next due time and pending operations.",
+        discussion: """
+            Reads the state database read-only, so it is safe while the daemon runs. Before the
+            daemon has ever run there is no database yet; every job is then shown as never run
+            and due now. `--json` prints a stable document for scripts (snake_case keys, ISO 8601
+            UTC times, null for "none").
+            """
+    )
+
+    @OptionGroup var config: ConfigOption
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Option(help: "Show at most this many pending operations.")
+    var pendingLimit = 20
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try ConfigurationLoader().load(path: config.path)
+        } catch {
+            printError(error.description)
+            throw ExitCode(SysExit.config)
+        }
+        let databasePath = configuration.daemon.databasePath
+        var snapshot: StatusSnapshot?
+        if FileManager.default.fileExists(atPath: databasePath) {
+            do {
+                let store = try StateStore(path: databasePath, mode: .readOnly)
+                snapshot = try await store.statusSnapshot(pendingLimit: max(0, pendingLimit))
+            } catch {
+                printError("exportsync status: \(error)")
+                throw ExitCode(SysExit.ioError)
+            }
+        }
+        let report = StatusReport(configuration: configuration, snapshot: snapshot, now: Date())
+        if json {
+            print(try report.jsonText())
+        } else {
+            print(report.table())
+        }
+    }
+}
+
+/// The status document: configuration and database merged, one entry per job.
+struct StatusReport: Encodable {
+    struct Job: Encodable {
+        var name: String
+        var kind: String
+        var source: String
+        var schedule: String?
+        var inConfig: Bool
+        var nextDueAt: Date?
+        var dueNow: Bool
+        var lastRun: Run?
+
+        enum CodingKeys: String, CodingKey {
+            case name, kind, source, schedule
+            case inConfig = "in_config", nextDueAt = "next_due_at", dueNow = "due_now", lastRun = "last_run"
+        }
+
+        // Written by hand so that absent values are `null`, not missing keys: a stable shape.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(source, forKey: .source)
+            try container.encode(schedule, forKey: .schedule)
+            try container.encode(inConfig, forKey: .inConfig)
+            try container.encode(nextDueAt, forKey: .nextDueAt)
+            try container.encode(dueNow, forKey: .dueNow)
+            try container.encode(lastRun, forKey: .lastRun)
+        }
+    }
+
+    struct Run: Encodable {
+        var summary: StatusSnapshot.RunSummary
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, phase
+            case attemptCount = "attempt_count", scheduledFor = "scheduled_for", createdAt = "created_at"
+            case updatedAt = "updated_at", finishedAt = "finished_at", failureReason = "failure_reason"
+            case failureRetryable = "failure_retryable", possibleDuplicate = "possible_duplicate"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(summary.id, forKey: .id)
+            try container.encode(summary.kind.rawValue, forKey: .kind)
+            try container.encode(summary.phase.rawValue, forKey: .phase)
+            try container.encode(summary.attemptCount, forKey: .attemptCount)
+            try container.encode(summary.scheduledFor, forKey: .scheduledFor)
+            try container.encode(summary.createdAt, forKey: .createdAt)
+            try container.encode(summary.updatedAt, forKey: .updatedAt)
+            try container.encode(summary.finishedAt, forKey: .finishedAt)
+            try container.encode(summary.failureReason, forKey: .failureReason)
+            try container.encode(summary.failureRetryable, forKey: .failureRetryable)
+            try container.encode(summary.possibleDuplicate, forKey: .possibleDuplicate)
+        }
+    }
+
+    struct Pending: Encodable {
+        var runID: Int64
+        var job: String
+        var phase: String
+        var nextPollAt: Date?
+        var pollCount: Int
+        var lastStatus: String?
+        var operationURL: String
+
+        enum CodingKeys: String, CodingKey {
+            case job, phase
+            case runID = "run_id", nextPollAt = "next_poll_at", pollCount = "poll_count"
+            case lastStatus = "last_status", operationURL = "operation_url"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(runID, forKey: .runID)
+            try container.encode(job, forKey: .job)
+            try container.encode(phase, forKey: .phase)
+            try container.encode(nextPollAt, forKey: .nextPollAt)
+            try container.encode(pollCount, forKey: .pollCount)
+            try container.encode(lastStatus, forKey: .lastStatus)
+            try container.encode(operationURL, forKey: .operationURL)
+        }
+    }
+
+    var config: String
+    var database: String
+    var databaseExists: Bool
+    var generatedAt: Date
+    var jobs: [Job]
+    var pendingOperations: [Pending]
+    var pendingOperationCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case config, database, jobs
+        case databaseExists = "database_exists", generatedAt = "generated_at"
+        case pendingOperations = "pending_operations", pendingOperationCount = "pending_operation_count"
+    }
+
+    init(configuration: Configuration, snapshot: StatusSnapshot?, now: Date) {
+        config = configuration.filePath
+        database = configuration.daemon.databasePath
+        databaseExists = snapshot != nil
+        generatedAt = now
+        let stored = Dictionary((snapshot?.jobs ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var jobs = configuration.jobs.map { spec -> Job in
+            let known = stored[spec.name]
+            let lastScheduled = known?.lastScheduledAt.map { Int64($0.timeIntervalSince1970) }
+            let nextDue = known?.nextDueAt
+                ?? spec.schedule.nextDue(lastScheduled: lastScheduled).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+            return Job(name: spec.name, kind: spec.kind.rawValue, source: spec.source, schedule: spec.schedule.summary,
+                       inConfig: true, nextDueAt: nextDue, dueNow: nextDue.map { $0 <= now } ?? true, lastRun: known?.lastRun.map(Run.init))
+        }
+        let configured = Set(configuration.jobs.map(\.name))
+        for job in snapshot?.jobs ?? [] where !configured.contains(job.name) {
+            jobs.append(Job(name: job.name, kind: job.kind, source: job.source, schedule: nil, inConfig: false,
+                            nextDueAt: nil, dueNow: false, lastRun: job.lastRun.map(Run.init)))
+        }
+        self.jobs = jobs
+        pendingOperations = (snapshot?.pendingOperations ?? []).map {
+            Pending(runID: $0.runID, job: $0.job, phase: $0.phase.rawValue, nextPollAt: $0.nextPollAt,
+                    pollCount: $0.pollCount, lastStatus: $0.lastStatus, operationURL: $0.operationURL)
+        }
+        pendingOperationCount = snapshot?.pendingOperationCount ?? 0
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func table() -> String {
+        var lines = ["exportsync status — \(config)"]
+        lines.append("database \(database)" + (databaseExists ? "" : " (not created yet: the daemon has not run)"))
+        lines.append("")
+        let rows = [["JOB", "KIND", "LAST RUN", "NEXT DUE"]] + jobs.map { job in
+            [job.name + (job.inConfig ? "" : " (removed from config)"), job.kind, Self.describe(job.lastRun),
+             job.inConfig ? (job.dueNow ? "now" : job.nextDueAt.map(Self.time) ?? "—") : "—"]
+        }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces))
+        }
+        lines.append("")
+        if pendingOperationCount == 0 {
+            lines.append("pending operations: none")
+        } else {
+            lines.append("pending operations: \(pendingOperationCount)" + (pendingOperations.count < pendingOperationCount ? " (showing \(pendingOperations.count))" : ""))
+            for operation in pendingOperations {
+                let next = operation.nextPollAt.map { "next poll \(Self.time($0))" } ?? "no poll scheduled"
+                lines.append("  run \(operation.runID) \(operation.job): \(operation.phase), \(operation.pollCount) poll(s), last status \(operation.lastStatus ?? "—"), \(next) — \(operation.operationURL)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ run: Run?) -> String {
+        guard let run = run?.summary else { return "never" }
+        var text = "#\(run.id) \(run.phase.rawValue) \(time(run.finishedAt ?? run.updatedAt))"
+        if let reason = run.failureReason { text += " (\(reason))" }
+        if run.possibleDuplicate { text += " [possible duplicate kickoff]" }
+        return text
+    }
+
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm'Z'"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,104 @@
+import ExportSyncCore
+import ExportSyncStore
+import Foundation
+import Testing
+
+@Suite("exportsync status (real process)")
+struct StatusCommandTests {
+    /// A copy of the example configuration in a scratch directory, so its relative state and
+    /// output directories land there too.
+    func scratchConfig(_ scratch: borrowing ScratchDirectory) throws -> String {
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("config"), withIntermediateDirectories: true)
+        return try scratch.write("config/example.toml", String(contentsOf: RepositoryPaths.exampleConfig, encoding: .utf8))
+    }
+
+    func decode(_ text: String) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try #require(object as? [String: Any])
+    }
+
+    @Test("before the daemon ever ran: every job never run and due now; no database is created")
+    func freshState() throws {
+        let scratch = try ScratchDirectory()
+        let config = try scratchConfig(scratch)
+        let result = try ExecutableRunner.run(["status", "--json", "--config", config])
+        #expect(result.status == 0, "\(result.standardError)")
+        let document = try decode(result.standardOutput)
+        #expect(document["database_exists"] as? Bool == false)
+        #expect(document["database"] as? String == scratch.url.path + "/state/exportsync.sqlite3")
+        let jobs = try #require(document["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 8)
+        #expect(jobs.allSatisfy { $0["due_now"] as? Bool == true && $0["last_run"] is NSNull && $0["in_config"] as? Bool == true })
+        #expect(jobs.first?["name"] as? String == "sample-42-evidence")
+        #expect(jobs.first?["schedule"] as? String == "every 6h")
+        #expect(document["pending_operation_count"] as? Int == 0)
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.path + "/state"), "status must not create state")
+
+        let table = try ExecutableRunner.run(["status", "--config", config])
+        #expect(table.status == 0)
+        #expect(table.standardOutput.contains("(not created yet: the daemon has not run)"))
+        #expect(table.standardOutput.contains("sample-42-evidence"))
+        #expect(table.standardOutput.contains("pending operations: none"))
+    }
+
+    @Test("with a database: last runs, next due times, pending operations without query strings, removed jobs")
+    func withState() async throws {
+        let scratch = try ScratchDirectory()
+        let config = try scratchConfig(scratch)
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("state"), withIntermediateDirectories: true)
+        let store = try StateStore(path: scratch.url.path + "/state/exportsync.sqlite3")
+        _ = try await store.syncJobs([
+            JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva"),
+            JobRegistration(name: "retired-job", fingerprint: "f2", kind: "webadmit-export", source: "admissions"),
+        ])
+        let now = Date()
+        let nextDue = now.addingTimeInterval(6 * 3_600)
+        let run = try await store.createDueRun(job: "sample-42-evidence", kind: .export, scheduledFor: now,
+                                               deadline: now.addingTimeInterval(1_800), nextDueAt: nextDue)
+        _ = try await store.recordKickoffSent(run: run.id)
+        _ = try await store.recordOperationAccepted(
+            run: run.id, location: "https://api.example/operations/op-1?X-Amz-Signature=SECRETSIG", xVersion: "2026-01-01",
+            nextPollAt: now.addingTimeInterval(5))
+        // The retired job left the configuration: the next sync marks it removed, keeping its history.
+        _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")])
+
+        let result = try ExecutableRunner.run(["status", "--json", "--config", config])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(!result.standardOutput.contains("SECRETSIG"))
+        let document = try decode(result.standardOutput)
+        #expect(document["database_exists"] as? Bool == true)
+        let jobs = try #require(document["jobs"] as? [[String: Any]])
+        let evidence = try #require(jobs.first { $0["name"] as? String == "sample-42-evidence" })
+        #expect(evidence["due_now"] as? Bool == false)
+        let lastRun = try #require(evidence["last_run"] as? [String: Any])
+        #expect(lastRun["phase"] as? String == "polling")
+        #expect(lastRun["id"] as? Int == Int(run.id))
+        #expect(lastRun["attempt_count"] as? Int == 1)
+        let retired = try #require(jobs.first { $0["name"] as? String == "retired-job" })
+        #expect(retired["in_config"] as? Bool == false)
+        #expect(document["pending_operation_count"] as? Int == 1)
+        let pending = try #require((document["pending_operations"] as? [[String: Any]])?.first)
+        #expect(pending["operation_url"] as? String == "https://api.example/operations/op-1")
+        #expect(pending["phase"] as? String == "polling")
+        #expect(pending["job"] as? String == "sample-42-evidence")
+
+        let table = try ExecutableRunner.run(["status", "--config", config])
+        #expect(table.standardOutput.contains("retired-job (removed from config)"))
+        #expect(table.standardOutput.contains("pending operations: 1"))
+        #expect(!table.standardOutput.contains("SECRETSIG"))
+    }
+
+    @Test("a corrupt database is reported (exit 74) and left untouched")
+    func corruptDatabase() throws {
+        let scratch = try ScratchDirectory()
+        let config = try scratchConfig(scratch)
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("state"), withIntermediateDirectories: true)
+        let garbage = Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let path = scratch.url.path + "/state/exportsync.sqlite3"
+        try garbage.write(to: URL(fileURLWithPath: path))
+        let result = try ExecutableRunner.run(["status", "--config", config])
+        #expect(result.status == 74)
+        #expect(result.standardError.contains(path))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+}
