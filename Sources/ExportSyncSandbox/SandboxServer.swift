@@ -2,6 +2,7 @@ public import Logging
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A running Workiva + WebAdMIT + S3 simulator.
@@ -38,6 +39,7 @@ public actor SandboxServer {
     private nonisolated let environment: SandboxEnvironment
     private let logger: Logger
     private var tasks: [Task<Void, Never>] = []
+    private var groups: [ServiceGroup] = []
     private var endpointsValue: Endpoints?
 
     /// Creates a server for `scenario`; nothing listens until ``start(host:port:storagePort:)``.
@@ -88,10 +90,12 @@ public actor SandboxServer {
             logger: logger
         )
         let logger = self.logger
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        groups.append(group)
         tasks.append(
             Task {
                 do {
-                    try await app.run()
+                    try await group.run()
                 } catch {
                     logger.error("sandbox \(name) listener stopped: \(error)")
                 }
@@ -110,9 +114,17 @@ public actor SandboxServer {
     /// Stops both listeners; hanging requests are released. State is discarded with the server.
     public func shutdown() async {
         environment.isShuttingDown.store(true, ordering: .relaxed)
-        for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
+        for group in groups { await group.triggerGracefulShutdown() }
+        // Graceful shutdown waits for requests in flight; a long download gets 3 s, then is cut.
+        let running = tasks
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(3))
+            for task in running { task.cancel() }
+        }
+        for task in running { await task.value }
+        deadline.cancel()
         tasks.removeAll()
+        groups.removeAll()
         endpointsValue = nil
     }
 

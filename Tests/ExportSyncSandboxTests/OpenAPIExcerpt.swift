@@ -24,7 +24,10 @@ struct OpenAPIExcerpt {
         var end = start + 1
         while end < range.upperBound {
             let line = lines[end]
-            if !line.trimmingCharacters(in: .whitespaces).isEmpty && indentation(line) <= indent { break }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            // Block sequences may sit at the key's own indentation (`enum:` / `- value`).
+            let isSequenceItem = indentation(line) == indent && trimmed.hasPrefix("- ")
+            if !trimmed.isEmpty && indentation(line) <= indent && !isSequenceItem { break }
             end += 1
         }
         return (start + 1)..<end

@@ -25,6 +25,15 @@ struct IamErrorBody: Encodable {
 }
 
 extension Reply {
+    /// The status for `code` with its standard reason phrase (`Status(code:)` leaves it empty).
+    static func status(code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .requestTimeout, .conflict, .gone, .tooManyRequests,
+            .internalServerError, .notImplemented, .badGateway, .serviceUnavailable, .gatewayTimeout,
+        ]
+        return known.first { $0.code == code } ?? HTTPResponse.Status(code: code, reasonPhrase: "Error")
+    }
+
     /// The documented default message for each Workiva error status.
     static func workivaMessage(for status: Int) -> String {
         switch status {
@@ -36,7 +45,7 @@ extension Reply {
         case 429: "Too many requests have been made against the API in too short a time"
         case 500: "The server encountered an unexpected condition that prevented it from fulfilling the request"
         case 503: "The server cannot handle the request due to a temporary overload or scheduled maintenance"
-        default: HTTPResponse.Status(code: status).reasonPhrase
+        default: Reply.status(code: status).reasonPhrase
         }
     }
 

@@ -30,7 +30,7 @@ extension SandboxEnvironment {
         guard let rule else { return nil }
         switch rule.kind {
         case .status:
-            let status = HTTPResponse.Status(code: rule.status ?? 500)
+            let status = Reply.status(code: rule.status ?? 500)
             switch dialect {
             case .workiva(let flavor):
                 return .workivaError(status, flavor: flavor, retryAfter: rule.retryAfter)
