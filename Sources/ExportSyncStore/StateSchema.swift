@@ -1,0 +1,134 @@
+import GRDB
+
+/// Every schema migration of the state database, registered in one place.
+///
+/// Each migration ends by setting `PRAGMA user_version` to its number inside the same
+/// transaction, so the version marker and the schema can never disagree. A build refuses a
+/// database whose `user_version` is above ``currentVersion`` or that records a migration
+/// identifier it does not know: both mean a newer exportsync wrote it.
+enum StateSchema {
+    /// `PRAGMA application_id` of exportsync databases ("EXSY").
+    static let applicationID: Int32 = 0x4558_5359
+
+    /// The schema version this build writes: the number of the last migration.
+    static var currentVersion: Int { migrations.count }
+
+    /// The migrator with every migration, in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for (index, migration) in migrations.enumerated() {
+            let version = index + 1
+            migrator.registerMigration(migration.identifier) { db in
+                try migration.apply(db)
+                try db.execute(sql: "PRAGMA user_version = \(version)")
+            }
+        }
+        return migrator
+    }
+
+    private struct Migration: Sendable {
+        var identifier: String
+        var apply: @Sendable (Database) throws -> Void
+    }
+
+    private static let migrations: [Migration] = [
+        Migration(identifier: "v1-initial", apply: createInitialSchema),
+    ]
+
+    private static let unfinishedPhases = "('due', 'starting', 'uploading', 'polling', 'downloading')"
+
+    private static func createInitialSchema(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        try db.execute(sql: """
+            CREATE TABLE jobs (
+                name TEXT PRIMARY KEY NOT NULL,
+                fingerprint TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                source TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                removed_from_config_at TEXT,
+                last_scheduled_at TEXT,
+                last_run_started_at TEXT,
+                next_due_at TEXT
+            ) STRICT, WITHOUT ROWID;
+            """)
+        try db.execute(sql: """
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job TEXT NOT NULL REFERENCES jobs(name) ON UPDATE CASCADE ON DELETE RESTRICT,
+                kind TEXT NOT NULL CHECK (kind IN ('export', 'upload')),
+                phase TEXT NOT NULL CHECK (phase IN ('due', 'starting', 'uploading', 'polling', 'downloading', 'done', 'failed')),
+                attempt_count INTEGER NOT NULL DEFAULT 0 CHECK (attempt_count >= 0),
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                scheduled_for TEXT NOT NULL,
+                deadline TEXT NOT NULL,
+                kickoff_sent_at TEXT,
+                possible_duplicate INTEGER NOT NULL DEFAULT 0 CHECK (possible_duplicate IN (0, 1)),
+                failure_reason TEXT,
+                failure_retryable INTEGER CHECK (failure_retryable IN (0, 1)),
+                finished_at TEXT,
+                operation_id INTEGER REFERENCES operations(id) ON DELETE RESTRICT,
+                CHECK ((phase = 'failed') = (failure_reason IS NOT NULL))
+            ) STRICT;
+            """)
+        // A job never has two runs in flight: a restart cannot schedule a second one.
+        try db.execute(sql: "CREATE UNIQUE INDEX runs_one_unfinished_per_job ON runs(job) WHERE phase IN \(unfinishedPhases)")
+        // Recovery reads every unfinished run; this keeps it off the (large) finished history.
+        try db.execute(sql: "CREATE INDEX runs_unfinished_by_phase ON runs(phase) WHERE phase IN \(unfinishedPhases)")
+        // `status`: the last run of each job.
+        try db.execute(sql: "CREATE INDEX runs_by_job ON runs(job, id)")
+        try db.execute(sql: "CREATE INDEX runs_by_operation ON runs(operation_id) WHERE operation_id IS NOT NULL")
+
+        try db.execute(sql: """
+            CREATE TABLE operations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE RESTRICT,
+                location TEXT NOT NULL,
+                x_version TEXT,
+                provider_export_id TEXT,
+                provider_export_file_id TEXT,
+                next_poll_at TEXT,
+                poll_count INTEGER NOT NULL DEFAULT 0 CHECK (poll_count >= 0),
+                last_status TEXT,
+                details TEXT,
+                original_request TEXT,
+                deadline TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (provider_export_id, provider_export_file_id)
+            ) STRICT;
+            """)
+        // The poll scheduler: the next operations due, earliest first.
+        try db.execute(sql: "CREATE INDEX operations_by_next_poll ON operations(next_poll_at) WHERE next_poll_at IS NOT NULL")
+        try db.execute(sql: "CREATE INDEX operations_by_run ON operations(run_id)")
+
+        try db.execute(sql: """
+            CREATE TABLE files (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                path TEXT NOT NULL,
+                size INTEGER NOT NULL CHECK (size >= 0),
+                sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE RESTRICT,
+                operation_id INTEGER REFERENCES operations(id) ON DELETE RESTRICT,
+                written_at TEXT NOT NULL
+            ) STRICT;
+            """)
+        try db.execute(sql: "CREATE INDEX files_by_path ON files(path, id)")
+        try db.execute(sql: "CREATE INDEX files_by_run ON files(run_id)")
+
+        try db.execute(sql: """
+            CREATE TABLE uploads (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+                source_path TEXT NOT NULL,
+                run_id INTEGER REFERENCES runs(id) ON DELETE RESTRICT,
+                operation_id INTEGER REFERENCES operations(id) ON DELETE RESTRICT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'uploaded', 'confirmed', 'failed')),
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            ) STRICT;
+            """)
+    }
+}

@@ -1,0 +1,171 @@
+public import ExportSyncCore
+public import Foundation
+import GRDB
+
+extension StateStore {
+    /// The run with `id`, if any.
+    public func run(id: Int64) async throws -> StoredRun? {
+        try await read { db in try RunRecord.fetchOne(db, key: id).map { StoredRun($0, id: id) } }
+    }
+
+    /// The operation with `id`, if any.
+    public func operation(id: Int64) async throws -> StoredOperation? {
+        try await read { db in try OperationRecord.fetchOne(db, key: id).map { StoredOperation($0, id: id) } }
+    }
+
+    /// Files produced by `run`, oldest first.
+    public func files(producedBy run: Int64) async throws -> [StoredFile] {
+        try await read { db in
+            try FileRecord.filter(Column("run_id") == run).order(Column("id")).fetchAll(db)
+                .map { StoredFile($0, id: $0.id ?? 0) }
+        }
+    }
+
+    /// The latest record of the file at `path` (relative to the output root): the file on disk.
+    /// Older rows for the same path are history.
+    public func latestFile(at path: String) async throws -> StoredFile? {
+        try await read { db in
+            try FileRecord.filter(Column("path") == path).order(Column("id").desc).fetchOne(db)
+                .map { StoredFile($0, id: $0.id ?? 0) }
+        }
+    }
+
+    /// Unfinished runs in `phases` with their operation and rebuilt state machine, for restart
+    /// recovery.
+    ///
+    /// Order: runs that can act at once (`due`, `starting`, `uploading`, `downloading`) first by
+    /// id, then polling runs by `next_poll_at`. The read goes through a partial index over
+    /// unfinished runs, so its cost grows with the backlog, not with the history.
+    ///
+    /// With a large backlog, recover only the non-polling phases (``RunPhase/actionableAtStartup``)
+    /// and let ``operationsDueForPoll(until:limit:)`` feed polling runs in batches: startup then
+    /// costs the same with 100 or 100,000 runs waiting.
+    public func unfinishedRuns(in phases: Set<RunPhase> = Set(RunPhase.unfinished)) async throws -> [RecoveredRun] {
+        let wanted = RunPhase.unfinished.filter(phases.contains)
+        guard !wanted.isEmpty else { return [] }
+        return try await read { db in
+            // Split each `runs.*, operations.*` row at the width of `runs`, whatever migrations added.
+            let runColumnCount = try db.columns(in: "runs").count
+            let rows = try Row.fetchAll(db, sql: StateQueries.unfinishedRuns(phases: wanted), adapter: ScopeAdapter([
+                    "run": RangeRowAdapter(0..<runColumnCount),
+                    "operation": SuffixRowAdapter(fromIndex: runColumnCount),
+                ]))
+            return try rows.map { row in
+                let run = try RunRecord(row: row.scopes["run"] ?? row)
+                let runID = try Self.id(of: run)
+                var operation: OperationRecord?
+                if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
+                    operation = OperationRecord(row: scope)
+                }
+                let machine = try Self.machine(for: run, operation: operation, runID: runID)
+                return RecoveredRun(
+                    run: StoredRun(run, id: runID),
+                    operation: try operation.map { StoredOperation($0, id: try Self.id(of: $0)) },
+                    machine: machine)
+            }
+        }
+    }
+
+    /// Operations whose next poll is due at or before `until` (all scheduled ones when `nil`),
+    /// earliest first, at most `limit`, each with the polling runs that follow it.
+    public func operationsDueForPoll(until: Date?, limit: Int = 100) async throws -> [PollTarget] {
+        try await read { db in
+            let operations = try OperationRecord.fetchAll(
+                db, sql: StateQueries.pollQueue, arguments: [until ?? Date.distantFuture, limit])
+            let ids = operations.compactMap(\.id)
+            let followers = try RunRecord
+                .filter(ids.contains(Column("operation_id")) && Column("phase") == RunPhase.polling.rawValue)
+                .order(Column("id"))
+                .fetchAll(db)
+            let runsByOperation = Dictionary(grouping: followers, by: { $0.operationId ?? 0 })
+            return try operations.compactMap { operation in
+                let id = try Self.id(of: operation)
+                guard let nextPollAt = operation.nextPollAt else { return nil }
+                return PollTarget(
+                    operation: StoredOperation(operation, id: id), nextPollAt: nextPollAt,
+                    runIDs: (runsByOperation[id] ?? []).compactMap(\.id))
+            }
+        }
+    }
+
+    /// The earliest `next_poll_at` of any operation, for the poll scheduler to sleep until.
+    public func earliestNextPoll() async throws -> Date? {
+        try await read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at IS NOT NULL")
+        }
+    }
+
+    /// What `exportsync status` shows, from one read transaction: every job with its next due
+    /// time and last run, and up to `pendingLimit` pending operations (earliest next poll first)
+    /// with their URLs stripped of query strings.
+    public func statusSnapshot(pendingLimit: Int = 100) async throws -> StatusSnapshot {
+        try await read { db in
+            let jobs = try JobRecord.order(Column("name")).fetchAll(db)
+            let lastRuns = try RunRecord.fetchAll(db, sql: """
+                SELECT * FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY job)
+                """)
+            let lastRunByJob = Dictionary(lastRuns.map { ($0.job, $0) }, uniquingKeysWith: { first, _ in first })
+            let jobStatuses = jobs.map { job in
+                StatusSnapshot.JobStatus(
+                    name: job.name, kind: job.kind, source: job.source,
+                    inConfig: job.removedFromConfigAt == nil, nextDueAt: job.nextDueAt,
+                    lastScheduledAt: job.lastScheduledAt,
+                    lastRun: lastRunByJob[job.name].map(Self.summary))
+            }
+            let pendingSQL = """
+                FROM runs JOIN operations ON operations.id = runs.operation_id
+                WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+                """
+            let pendingCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(pendingSQL)") ?? 0
+            let pending = try Row.fetchAll(db, sql: """
+                SELECT runs.id AS run_id, runs.job, runs.phase, operations.next_poll_at, operations.poll_count,
+                       operations.last_status, operations.location
+                \(pendingSQL)
+                ORDER BY operations.next_poll_at IS NULL, operations.next_poll_at, runs.id
+                LIMIT ?
+                """, arguments: [pendingLimit])
+            let pendingStatuses = pending.map { row in
+                StatusSnapshot.PendingOperationStatus(
+                    runID: row["run_id"], job: row["job"],
+                    phase: RunPhase(rawValue: row["phase"]) ?? .polling,
+                    nextPollAt: row["next_poll_at"], pollCount: row["poll_count"],
+                    lastStatus: row["last_status"],
+                    operationURL: StatusSnapshot.strippingQuery(row["location"]))
+            }
+            return StatusSnapshot(
+                jobs: jobStatuses, pendingOperations: pendingStatuses, pendingOperationCount: pendingCount)
+        }
+    }
+
+    private static func summary(_ run: RunRecord) -> StatusSnapshot.RunSummary {
+        StatusSnapshot.RunSummary(
+            id: run.id ?? 0, kind: run.kind, phase: run.phase, attemptCount: run.attemptCount,
+            scheduledFor: run.scheduledFor, createdAt: run.createdAt, updatedAt: run.updatedAt,
+            finishedAt: run.finishedAt, failureReason: run.failureReason,
+            failureRetryable: run.failureRetryable, possibleDuplicate: run.possibleDuplicate)
+    }
+}
+
+/// SQL of the two startup-critical reads, shared with the tests that check their query plans.
+enum StateQueries {
+    /// Unfinished runs in `phases` joined with their operation. The first `IN` repeats the
+    /// partial indexes' condition word for word so SQLite can use them.
+    static func unfinishedRuns(phases: [RunPhase]) -> String {
+        let wanted = phases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return """
+            SELECT runs.*, operations.*
+            FROM runs LEFT JOIN operations ON operations.id = runs.operation_id
+            WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+              AND runs.phase IN (\(wanted))
+            ORDER BY runs.phase = 'polling', operations.next_poll_at, runs.id
+            """
+    }
+
+    /// Operations to poll up to an instant (argument 1), earliest first, at most argument 2.
+    static let pollQueue = """
+        SELECT * FROM operations
+        WHERE next_poll_at IS NOT NULL AND next_poll_at <= ?
+        ORDER BY next_poll_at, id
+        LIMIT ?
+        """
+}

@@ -1,0 +1,127 @@
+import ExportSyncCore
+public import Foundation
+import GRDB
+
+/// The durable state of exportsync: jobs, runs, operations and files in one SQLite database.
+///
+/// One `DatabasePool` (WAL): transitions are serialised on its single writer connection, so two
+/// of them never race, while reads (the poll queue, `status`) run concurrently on reader
+/// connections and never wait behind a commit's fsync. Every connection runs with
+/// `synchronous=FULL` (a committed transition survives power loss, not only `kill -9`),
+/// `foreign_keys=ON` and a busy timeout (the writer uses `busyTimeout`; GRDB gives pool readers
+/// 10 s), so a second process (the `status` command) waits for the lock instead of failing.
+///
+/// Every `record…` method is one transaction: it rebuilds the run's ``RunStateMachine`` from
+/// its row, applies the event (an illegal one throws ``StateStoreError/illegalTransition(runID:_:)``
+/// and writes nothing), then writes the run and its operation or file rows together.
+public final class StateStore: Sendable {
+    /// How to open the database.
+    public enum AccessMode: Sendable, Hashable {
+        /// Create the file if needed and apply migrations (the daemon).
+        case readWrite
+        /// Only read; the schema must be exactly this build's (the `status` command).
+        case readOnly
+    }
+
+    /// The database file.
+    public let path: String
+    /// The schema version this build writes (`PRAGMA user_version` after migrating).
+    public static var schemaVersion: Int { StateSchema.currentVersion }
+
+    let pool: DatabasePool
+
+    /// Opens (and for ``AccessMode/readWrite`` creates and migrates) the database at `path`.
+    ///
+    /// A file that is not an SQLite database, belongs to another application, or was written
+    /// by a newer exportsync is refused with a ``StateStoreError`` naming the path; it is never
+    /// recreated or modified.
+    public init(path: String, mode: AccessMode = .readWrite, busyTimeout: TimeInterval = 10) throws(StateStoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.readonly = mode == .readOnly
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.journalMode = .wal
+        configuration.label = "exportsync-state"
+        configuration.prepareDatabase { db in
+            // GRDB leaves WAL databases at NORMAL; a committed transition must survive power loss.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // The pool's WAL set-up resets the writer to NORMAL after `prepareDatabase` ran;
+            // the writer is one long-lived connection, so setting it again here holds.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch {
+            throw Self.openError(error, path: path)
+        }
+        do {
+            let found = try pool.read { db in try Self.checkOwnership(db, path: path) }
+            switch mode {
+            case .readWrite:
+                try StateSchema.migrator.migrate(pool)
+            case .readOnly:
+                if found < StateSchema.currentVersion {
+                    throw StateStoreError.needsMigration(path: path, found: found, known: StateSchema.currentVersion)
+                }
+            }
+        } catch {
+            throw Self.openError(error, path: path)
+        }
+    }
+
+    /// Refuses foreign and newer databases; returns the schema version found.
+    private static func checkOwnership(_ db: Database, path: String) throws -> Int {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if applicationID != 0, applicationID != StateSchema.applicationID {
+            throw StateStoreError.notAnExportSyncDatabase(path: path)
+        }
+        if applicationID == 0 {
+            // Our first migration sets the application id; any other table means someone else's file.
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+                """)
+            if !tables.isEmpty { throw StateStoreError.notAnExportSyncDatabase(path: path) }
+        }
+        let migrator = StateSchema.migrator
+        let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+        let known = StateSchema.currentVersion
+        if userVersion > known || !unknown.isEmpty {
+            throw StateStoreError.newerSchema(
+                path: path, found: max(userVersion, known + unknown.count), known: known, unknownMigrations: unknown)
+        }
+        return userVersion
+    }
+
+    private static func openError(_ error: any Error, path: String) -> StateStoreError {
+        switch error {
+        case let error as StateStoreError:
+            return error
+        case let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT:
+            return .notADatabase(path: path, detail: error.message ?? "\(error.resultCode)")
+        case let error as DatabaseError:
+            return .sqlite(path: path, detail: error.message ?? "\(error.resultCode)")
+        default:
+            return .sqlite(path: path, detail: "\(error)")
+        }
+    }
+
+    /// Runs `body` in one write transaction, mapping SQLite errors to ``StateStoreError``.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError {
+            throw StateStoreError.sqlite(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// Runs `body` on a reader connection (a consistent snapshot).
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as DatabaseError {
+            throw StateStoreError.sqlite(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+public import ExportSyncCore
+public import Foundation
+
+/// Everything `exportsync status` shows, read in one consistent snapshot.
+public struct StatusSnapshot: Sendable, Hashable, Codable {
+    /// One entry per job known to the database, by name.
+    public var jobs: [JobStatus]
+    /// Operations still in flight, earliest next poll first (at most the requested limit).
+    public var pendingOperations: [PendingOperationStatus]
+    /// How many unfinished runs follow an operation in total (may exceed the list's length).
+    public var pendingOperationCount: Int
+
+    /// A job, its schedule and its last run.
+    public struct JobStatus: Sendable, Hashable, Codable {
+        /// Job name.
+        public var name: String
+        /// Job kind.
+        public var kind: String
+        /// Source name.
+        public var source: String
+        /// False when the job is no longer in the configuration (its history is kept).
+        public var inConfig: Bool
+        /// When the job is next due.
+        public var nextDueAt: Date?
+        /// The last schedule slot a run was created for.
+        public var lastScheduledAt: Date?
+        /// The job's most recent run.
+        public var lastRun: RunSummary?
+    }
+
+    /// A run in a few fields.
+    public struct RunSummary: Sendable, Hashable, Codable {
+        /// Run id.
+        public var id: Int64
+        /// Export or upload.
+        public var kind: RunKind
+        /// Lifecycle phase.
+        public var phase: RunPhase
+        /// Kickoffs sent.
+        public var attemptCount: Int
+        /// Schedule slot.
+        public var scheduledFor: Date
+        /// Creation time.
+        public var createdAt: Date
+        /// Last change.
+        public var updatedAt: Date
+        /// When it finished.
+        public var finishedAt: Date?
+        /// Why it failed.
+        public var failureReason: String?
+        /// Whether the failure is retried on the next schedule.
+        public var failureRetryable: Bool?
+        /// Whether a kickoff was repeated after a lost answer.
+        public var possibleDuplicate: Bool
+    }
+
+    /// An operation some unfinished run waits on.
+    public struct PendingOperationStatus: Sendable, Hashable, Codable {
+        /// The run.
+        public var runID: Int64
+        /// Its job.
+        public var job: String
+        /// Its phase.
+        public var phase: RunPhase
+        /// Next poll, if polling.
+        public var nextPollAt: Date?
+        /// Polls so far.
+        public var pollCount: Int
+        /// Last server status.
+        public var lastStatus: String?
+        /// The operation URL without query string or fragment (pre-signed parts stay private).
+        public var operationURL: String
+    }
+}
+
+extension StatusSnapshot {
+    /// `url` without its query string and fragment.
+    static func strippingQuery(_ url: String) -> String {
+        guard let cut = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
+        return String(url[..<cut])
+    }
+}
