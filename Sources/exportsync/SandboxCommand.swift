@@ -49,9 +49,10 @@ struct SandboxCommand: AsyncParsableCommand {
             printError("sandbox: \(error)")
             throw ExitCode(SysExit.unavailable)
         }
-        print(Self.banner(endpoints: endpoints, scenario: loaded))
+        // Written unbuffered: under systemd or `| tee` stdout is a pipe, and the banner must show now.
+        FileHandle.standardOutput.write(Data((Self.banner(endpoints: endpoints, scenario: loaded) + "\n").utf8))
         await Self.waitForTerminationSignal()
-        print("sandbox: shutting down")
+        FileHandle.standardOutput.write(Data("sandbox: shutting down\n".utf8))
         await server.shutdown()
     }
 

@@ -1,6 +1,6 @@
 /// A minimal one-page PDF (catalog, pages, page, content stream, font) followed by an
 /// unreferenced padding stream that brings the file to the requested size, then a correct
-/// cross-reference table. Readers open it; `qpdf --check` accepts it.
+/// cross-reference table whose offsets the tests verify.
 enum PDFLayout {
     static func segments(title: String, seed: UInt64, targetSize: Int) -> [ContentSegment] {
         let text = "BT /F1 18 Tf 72 720 Td (Sandbox export: \(title)) Tj ET\n"

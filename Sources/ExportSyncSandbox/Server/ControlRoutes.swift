@@ -11,7 +11,7 @@ struct ControlRoutes: Sendable {
 
     func register(on router: Router<SandboxRequestContext>) {
         router.get("/_sandbox/health") { _, _ in
-            Reply.json(.ok, ["status": "ok", "uptimeSeconds": String(Int(Date().timeIntervalSince(self.started)))]).response()
+            Reply.json(.ok, Health(status: "ok", uptimeSeconds: Int(Date().timeIntervalSince(self.started)))).response()
         }
         router.get("/_sandbox/journal") { _, _ in
             Self.encoded(self.environment.journal.entries())
@@ -37,6 +37,11 @@ struct ControlRoutes: Sendable {
     }
 
     /// JSON with ISO 8601 dates carrying fractional seconds (timing assertions need them).
+    struct Health: Encodable {
+        let status: String
+        let uptimeSeconds: Int
+    }
+
     static func encoded(_ value: some Encodable) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
