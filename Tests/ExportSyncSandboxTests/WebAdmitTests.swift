@@ -93,6 +93,13 @@ struct WebAdmitTests {
             let expected = try #require(sandbox.scenario.expectedWebAdmitContent(export: 86446))
             #expect(sha256Hex(download.body) == expected.sha256Hex())
             #expect(download.body.contains(0xE9), "ISO-8859-1 é")
+
+            let storage = sandbox.server.journal().filter { $0.listener == .storage }
+            #expect(storage.count == 1)
+            #expect(storage.first?.credentials == [.presignedQuery], "no API key may reach storage")
+            #expect(storage.first?.query?.contains("Signature=REDACTED") == true)
+            let signature = try #require(URLComponents(string: urls[3])?.queryItems?.first { $0.name == "Signature" }?.value)
+            #expect(storage.first?.query?.contains(PercentEncodingForTests.encode(signature)) == false)
         }
     }
 
@@ -195,5 +202,12 @@ struct WebAdmitTests {
             #expect(zip.header("Content-Type") == "application/zip")
             #expect(try ZIPCheck.entries(zip.body).count == 2)
         }
+    }
+}
+
+/// Percent-encodes like the sandbox's URLs do (RFC 3986 unreserved set kept).
+enum PercentEncodingForTests {
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
     }
 }

@@ -11,6 +11,7 @@ struct LatinCSVTable: Sendable, Hashable {
         width: 16)
     private static let cities = latin1Column(
         ["Montréal", "Zürich", "São Paulo", "Reykjavík", "Málaga", "Köln", "Genève", "Tromsø"], width: 10)
+    private static let month = Array("2026-01-".utf8)
     private static let decisions = latin1Column(["Accepté", "Refusé", "En attente", "Admis"], width: 10)
 
     /// `0000000001,"name",\"city\",2026-01-dd,"decision"\r\n`
@@ -41,19 +42,17 @@ struct LatinCSVTable: Sendable, Hashable {
         func put(_ bytes: [UInt8]) {
             for byte in bytes { put(byte) }
         }
+        // Ten zero-padded digits of the 1-based row number, written right to left.
         var number = row + 1
-        var digits = [UInt8](repeating: 0x30, count: 10)
-        var digitIndex = 9
-        while number > 0 && digitIndex >= 0 {
-            digits[digitIndex] = 0x30 + UInt8(number % 10)
+        for index in stride(from: 9, through: 0, by: -1) {
+            out[index] = 0x30 + UInt8(number % 10)
             number /= 10
-            digitIndex -= 1
         }
-        put(digits)
+        position = 10
         put(0x2C); put(0x22); put(Self.names[Int(random & 7)]); put(0x22)
         put(0x2C); put(0x22); put(Self.cities[Int((random >> 8) & 7)]); put(0x22)
         let day = Int((random >> 16) % 28) + 1
-        put(0x2C); put(Array("2026-01-".utf8)); put(0x30 + UInt8(day / 10)); put(0x30 + UInt8(day % 10))
+        put(0x2C); put(Self.month); put(0x30 + UInt8(day / 10)); put(0x30 + UInt8(day % 10))
         put(0x2C); put(0x22); put(Self.decisions[Int((random >> 24) & 3)]); put(0x22)
         put(0x0D); put(0x0A)
     }

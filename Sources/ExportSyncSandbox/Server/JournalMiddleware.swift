@@ -19,12 +19,9 @@ struct JournalMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            response = notFound(request).response()
         } catch let error as HTTPError {
-            // Hummingbird's own errors (e.g. 413 for an oversized body): keep status, vendor body.
-            response = notFound(request).response()
-            response.status = error.status
+            // No route (404/405) or Hummingbird's own limits (413): the vendor's error body.
+            response = errorReply(request, status: error.status == .methodNotAllowed ? .notFound : error.status).response()
         } catch {
             journal.answered(id, status: nil)
             throw error
@@ -38,17 +35,19 @@ struct JournalMiddleware: RouterMiddleware {
         return response
     }
 
-    private func notFound(_ request: Request) -> Reply {
+    private func errorReply(_ request: Request, status: HTTPResponse.Status) -> Reply {
         switch listener {
-        case .storage:
+        case .storage where status == .notFound:
             return .s3Error(
                 .notFound, code: "NoSuchKey", message: "The specified key does not exist.",
                 extra: [("Key", String(request.uri.path.dropFirst()))], bodyless: request.method == .head)
+        case .storage:
+            return .s3Error(status, code: status.reasonPhrase.filter(\.isLetter), message: status.reasonPhrase, bodyless: request.method == .head)
         case .api:
             if request.uri.path.hasPrefix("/api/") {
-                return .webadmitMessage(.notFound, "Not Found")
+                return .webadmitMessage(status, status == .notFound ? "Not Found" : status.reasonPhrase)
             }
-            return .workivaError(.notFound, flavor: nil)
+            return .workivaError(status, flavor: nil)
         }
     }
 }

@@ -23,7 +23,7 @@ final class RequestJournal: Sendable {
     func begin(_ request: Request, listener: JournalEntry.Listener) -> Int {
         let entry = JournalEntry(
             id: 0, listener: listener, method: request.method.rawValue, path: request.uri.path,
-            query: request.uri.query, xVersion: request.headers[.xVersion],
+            query: request.uri.query.map(Self.redacted), xVersion: request.headers[.xVersion],
             credentials: Self.credentials(of: request), status: nil, start: Date(), end: nil
         )
         return storage.withLock { storage in
@@ -72,6 +72,19 @@ final class RequestJournal: Sendable {
             storage.firstId = storage.nextId
             storage.entries.removeAll()
         }
+    }
+
+    /// Query parameters whose values are credentials themselves.
+    static let secretParameters: Set<Substring> = [
+        "Signature", "X-Amz-Signature", "X-Amz-Credential", "client_secret", "access_token", "api_key",
+    ]
+
+    /// The query with credential values replaced by `REDACTED`.
+    static func redacted(_ query: String) -> String {
+        query.split(separator: "&", omittingEmptySubsequences: false).map { item in
+            let name = item.prefix { $0 != "=" }
+            return secretParameters.contains(name) && name.count < item.count ? "\(name)=REDACTED" : String(item)
+        }.joined(separator: "&")
     }
 
     static func credentials(of request: Request) -> [JournalEntry.Credential] {
