@@ -138,6 +138,20 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test func delayWaitsThenAnswersNormally() async throws {
+        let faults = [FaultRule(route: .webadmitExports, requests: [1], kind: .delay, seconds: 0.4)]
+        try await withSandbox(TestScenarios.fast(faults: faults)) { sandbox in
+            let key = [("x-api-key", TestScenarios.apiKey)]
+            let started = Date()
+            let slow = try await sandbox.send("GET", "/api/v1/exports", headers: key)
+            #expect(Date().timeIntervalSince(started) >= 0.4)
+            #expect(slow.status == 200)
+            let quick = Date()
+            _ = try await sandbox.send("GET", "/api/v1/exports", headers: key)
+            #expect(Date().timeIntervalSince(quick) < 0.4)
+        }
+    }
+
     @Test func storageFaultsAnswerInXML() async throws {
         let faults = [FaultRule(route: .storageGet, resource: "86446", requests: [1], kind: .status, status: 503)]
         var scenario = TestScenarios.fast(faults: faults)

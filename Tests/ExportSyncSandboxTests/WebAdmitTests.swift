@@ -162,6 +162,19 @@ struct WebAdmitTests {
         }
     }
 
+    @Test(arguments: [ExportFileTimeline.Outcome.successWithErrors, .failed, .emptyList])
+    func terminalOutcomesDecideWhetherThereIsAFile(outcome: ExportFileTimeline.Outcome) async throws {
+        var scenario = TestScenarios.fast()
+        scenario.webadmit.defaultTimeline = ExportFileTimeline(outcome: outcome, polls: 0)
+        try await withSandbox(scenario) { sandbox in
+            let id = try #require(try Self.exportFile(try await sandbox.send("POST", Self.startPath, headers: key))["id"] as? Int)
+            let file = try Self.exportFile(try await sandbox.send("GET", "/api/v1/exports/86446/export_files/\(id)", headers: key))
+            #expect(file["status"] as? String == outcome.rawValue)
+            let url = try #require(file["download_url"] as? String)
+            #expect(url.isEmpty == (outcome != .successWithErrors))
+        }
+    }
+
     @Test func hourlyQuotaCountsDownAndThenAnswers429() async throws {
         var scenario = TestScenarios.fast()
         scenario.webadmit.hourlyQuota = 3

@@ -95,6 +95,12 @@ struct WorkivaExportTests {
             #expect(crossFlavour.status == 404)
             let resourceUrl = try #require(try polls.last?.json()["resourceUrl"] as? String)
             #expect(resourceUrl.hasPrefix(sandbox.base + prefix + "/exports/"))
+
+            let fileExport = try await sandbox.post(
+                prefix + "/files/file-1/export", json: #"{"kind":"SupportingDocument"}"#,
+                headers: SandboxHarness.workivaHeaders(token: token, version: version))
+            #expect(fileExport.status == 202)
+            #expect(fileExport.header("Location")?.hasPrefix(sandbox.base + prefix + "/operations/") == true)
         }
     }
 

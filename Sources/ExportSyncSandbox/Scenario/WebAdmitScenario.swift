@@ -74,11 +74,17 @@ public struct WebAdmitAPIKey: Codable, Sendable {
 
 /// A WebAdMIT user identity (`/api/v1/user_identities`).
 public struct WebAdmitIdentity: Codable, Sendable {
+    /// Identity id, used in `/api/v1/user_identities/:id/…`.
     public var id: Int
+    /// `type`, e.g. `Admissions`.
     public var type: String
+    /// `association`, e.g. `SOPHAS`.
     public var association: String
+    /// `institution`.
     public var institution: String
+    /// `organization`.
     public var organization: String
+    /// `cycle`, e.g. `2026-2027`.
     public var cycle: String
 
     /// Creates an identity.
