@@ -1,46 +1,44 @@
 import ArgumentParser
-import ExportSyncConfig
+import ExportSyncEngine
 
 /// `exportsync run`: the long-running daemon.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon: start exports on schedule, poll them, write the files (systemd Type=notify).",
-        discussion: "Not available yet: this build validates the configuration and stops. The engine lands with the next release."
+        discussion: """
+            Resumes every unfinished run from the state database, then runs jobs as they come due.
+            Under systemd it reports READY=1 once the configuration is valid, the database is open
+            and unfinished runs are loaded; keeps STATUS= current; pings the watchdog from its own
+            loop; reloads the configuration on SIGHUP (an invalid one is rejected and the old one
+            kept); and stops within seconds on SIGTERM.
+            """
     )
 
-    @OptionGroup var config: ConfigOption
+    @OptionGroup var options: DaemonOptions
 
-    func run() throws {
-        try EngineAvailability.refuse(command: "run", configPath: config.path)
+    func run() async throws {
+        _ = try await DaemonRunner(options: options, mode: .daemon).run()
     }
 }
 
 /// `exportsync once`: do all due work, wait for it to finish, exit.
-struct OnceCommand: ParsableCommand {
+struct OnceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "once",
         abstract: "Do all due work, wait until it is finished, and exit (for timers, CI and scripts).",
-        discussion: "Not available yet: this build validates the configuration and stops. The engine lands with the next release."
+        discussion: """
+            Starts a run for every job that is due now, resumes unfinished runs, and waits until
+            all of them have finished. Exits 0 when every run produced its file, 75 (EX_TEMPFAIL)
+            when some failed (see the log and `exportsync status`).
+            """
     )
 
-    @OptionGroup var config: ConfigOption
+    @OptionGroup var options: DaemonOptions
 
-    func run() throws {
-        try EngineAvailability.refuse(command: "once", configPath: config.path)
-    }
-}
-
-/// Says plainly that the export engine is not part of this build, after checking the config.
-enum EngineAvailability {
-    static func refuse(command: String, configPath: String) throws {
-        do {
-            _ = try ConfigurationLoader().load(path: configPath)
-        } catch {
-            printError(error.description)
-            throw ExitCode(SysExit.config)
-        }
-        printError("exportsync \(command): the export engine is not built yet in this version; the configuration \(configPath) is valid, but no export was started. Use `exportsync validate` and `exportsync status` meanwhile.")
-        throw ExitCode(SysExit.unavailable)
+    func run() async throws {
+        let outcome = try await DaemonRunner(options: options, mode: .once).run()
+        printError("exportsync once: \(outcome.filesWritten) file(s) written, \(outcome.runsFailed) run(s) failed")
+        if outcome.runsFailed > 0 { throw ExitCode(SysExit.temporaryFailure) }
     }
 }

@@ -153,3 +153,39 @@ struct ConfigurationValueTests {
         }
     }
 }
+
+@Suite("Credential resolution")
+struct CredentialResolverTests {
+    @Test("systemd credentials, files, environment; trailing newline dropped; errors never show the value")
+    func routes() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("exportsync-creds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "cred-value\n".write(to: directory.appendingPathComponent("workiva-secret"), atomically: true, encoding: .utf8)
+        try "".write(to: directory.appendingPathComponent("empty"), atomically: true, encoding: .utf8)
+        let resolver = CredentialResolver(environment: ["CREDENTIALS_DIRECTORY": directory.path, "WA_KEY": "env-value"])
+        #expect(try resolver.resolve(.credential(name: "workiva-secret"), source: "w").reveal() == "cred-value")
+        #expect(try resolver.resolve(.file(path: directory.appendingPathComponent("workiva-secret").path), source: "w").reveal() == "cred-value")
+        #expect(try resolver.resolve(.environment(variable: "WA_KEY"), source: "a").reveal() == "env-value")
+        #expect(throws: CredentialResolver.Failure.self) { try resolver.resolve(.credential(name: "missing"), source: "w") }
+        #expect(throws: CredentialResolver.Failure.self) { try resolver.resolve(.credential(name: "empty"), source: "w") }
+        #expect(throws: CredentialResolver.Failure.self) { try resolver.resolve(.environment(variable: "NOPE"), source: "w") }
+        do {
+            _ = try CredentialResolver(environment: [:]).resolve(.credential(name: "workiva-secret"), source: "w")
+        } catch {
+            #expect(error.description.contains("$CREDENTIALS_DIRECTORY is not set"))
+        }
+    }
+
+    @Test("resolveAll reports every unreadable secret at once")
+    func all() throws {
+        let configuration = try ConfigurationLoader(environment: [:], workingDirectory: "/w")
+            .load(path: FixturePaths.root.appendingPathComponent("valid/all-kinds.toml").path)
+        do {
+            _ = try CredentialResolver(environment: [:]).resolveAll(configuration)
+            Issue.record("resolved without credentials")
+        } catch {
+            #expect(error.failures.map(\.source).sorted() == ["admissions", "workiva"])
+        }
+    }
+}

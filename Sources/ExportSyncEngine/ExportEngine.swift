@@ -1,0 +1,331 @@
+public import AsyncHTTPClient
+public import ExportSyncConfig
+public import ExportSyncCore
+public import ExportSyncProviders
+public import ExportSyncStore
+public import Foundation
+public import Logging
+
+/// Runs every export job of a configuration: schedules runs, starts operations, polls them,
+/// downloads the results atomically, and records each step in the state store before the next.
+///
+/// One loop drives everything. Each pass it creates runs for jobs that came due, gathers the
+/// runs that can act (to start, to download) and the operations whose `next_poll_at` has come,
+/// hands each to a child task (bounded), reports progress, and sleeps until the next due time,
+/// the next poll, or a child's completion — whichever is first. Because the loop itself reports
+/// progress, a wedged loop stops the systemd watchdog pings.
+///
+/// Every decision is persisted before the I/O it leads to (`recordKickoffSent` before the POST,
+/// the exact `Location` before the first poll, `next_poll_at` before sleeping), so a `kill -9`
+/// at any instant resumes from the database without losing or needlessly repeating work.
+public actor ExportEngine {
+    /// How long the engine keeps going.
+    public enum Mode: Sendable, Hashable {
+        /// Until cancelled (the daemon).
+        case daemon
+        /// Until every run due at start (and every unfinished run found) has finished.
+        case once
+    }
+
+    /// What a `once` invocation achieved.
+    public struct Outcome: Sendable, Hashable {
+        public var filesWritten = 0
+        public var runsFailed = 0
+
+        public init() {}
+    }
+
+    /// Limits on work in flight.
+    public struct Limits: Sendable, Hashable {
+        /// Kickoffs and polls in flight at once, all sources together.
+        public var maximumConcurrentRequests: Int
+        /// Downloads in flight at once.
+        public var maximumConcurrentDownloads: Int
+        /// Longest sleep of the loop; bounds how late a watchdog ping or a deadline check can be.
+        public var maximumSleep: Duration
+
+        public init(maximumConcurrentRequests: Int = 64, maximumConcurrentDownloads: Int = 4, maximumSleep: Duration = .seconds(10)) {
+            self.maximumConcurrentRequests = maximumConcurrentRequests
+            self.maximumConcurrentDownloads = maximumConcurrentDownloads
+            self.maximumSleep = maximumSleep
+        }
+    }
+
+    let store: StateStore
+    let logger: Logger
+    let limits: Limits
+    private(set) var configuration: Configuration
+    private(set) var jobs: [String: JobSpec] = [:]
+    private(set) var clients: [String: SourceClient] = [:]
+    private var nextDue: [String: Date] = [:]
+    private var inFlightRuns: Set<Int64> = []
+    private var inFlightOperations: Set<Int64> = []
+    /// Counts completions, so a pass never re-dispatches work whose completion its (older) database
+    /// read did not see yet.
+    private var completionSequence = 0
+    private var completedAt: [WorkKey: Int] = [:]
+    private var requestsInFlight = 0
+    private var downloadsInFlight = 0
+    /// `resourceUrl`s seen when an operation completed, so the download needs no extra poll
+    /// (after a restart the operation is polled once more to learn it again: it is never stored).
+    var resourceURLs: [Int64: String] = [:]
+    /// Runs whose last step failed locally (e.g. the database was busy): not retried before this.
+    private var notBefore: [Int64: Date] = [:]
+    var progress = EngineProgress()
+    private var pollingCountCheckedAt = Date.distantPast
+    private var outcome = Outcome()
+    private var random: SeededRandomNumberGenerator
+    let wake = WakeSignal()
+
+    /// Creates an engine over an open store and one client per source.
+    public init(configuration: Configuration, clients: [String: SourceClient], store: StateStore, logger: Logger,
+                limits: Limits? = nil, randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+        self.configuration = configuration
+        self.clients = clients
+        self.store = store
+        self.logger = logger
+        self.limits = limits ?? Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
+        random = SeededRandomNumberGenerator(seed: randomSeed)
+        jobs = Dictionary(configuration.jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    // MARK: Start-up
+
+    /// What ``prepare()`` found.
+    public struct Preparation: Sendable, Hashable {
+        public var temporaryFilesRemoved: Int
+        public var jobs: JobSyncReport
+        public var unfinishedRuns: Int
+    }
+
+    /// Sweeps temp files a killed process left, registers the configured jobs, and loads their
+    /// schedule bookkeeping. Call it before `READY=1`; it does not touch the network.
+    public func prepare() async throws -> Preparation {
+        try FileManager.default.createDirectory(atPath: configuration.daemon.outputDirectory, withIntermediateDirectories: true)
+        let removed = AtomicFileWriter.sweepTemporaryFiles(under: configuration.daemon.outputDirectory)
+        if removed > 0 {
+            logger.notice("removed \(removed) partial file(s) left by an interrupted download", metadata: ["temp_files": "\(removed)"])
+        }
+        let report = try await syncJobs()
+        let actionable = try await store.unfinishedRuns(in: Set(RunPhase.actionableAtStartup))
+        return Preparation(temporaryFilesRemoved: removed, jobs: report, unfinishedRuns: actionable.count)
+    }
+
+    private func syncJobs() async throws -> JobSyncReport {
+        let registrations = configuration.jobs.map {
+            JobRegistration(name: $0.name, fingerprint: $0.fingerprint, kind: $0.kind.rawValue, source: $0.source)
+        }
+        let report = try await store.syncJobs(registrations)
+        for name in report.removedFromConfig {
+            logger.notice("job \(name) is no longer in the configuration; its history is kept", metadata: ["job": "\(name)"])
+        }
+        for name in report.changed {
+            logger.info("job \(name) changed in the configuration", metadata: ["job": "\(name)"])
+        }
+        nextDue = [:]
+        for stored in try await store.allJobs() where jobs[stored.name] != nil {
+            if let due = stored.nextDueAt {
+                nextDue[stored.name] = due
+            } else if let last = stored.lastScheduledAt, let spec = jobs[stored.name],
+                      let due = spec.schedule.nextDue(lastScheduled: Int64(last.timeIntervalSince1970)) {
+                nextDue[stored.name] = Date(timeIntervalSince1970: TimeInterval(due))
+            }
+        }
+        for job in configuration.jobs where job.kind == .sampleAttachmentUpload {
+            logger.warning("job \(job.name): upload jobs are not run by this version of exportsync yet; it is skipped", metadata: ["job": "\(job.name)"])
+        }
+        return report
+    }
+
+    /// Replaces the configuration (SIGHUP). Runs in flight keep going; a job removed from the
+    /// configuration keeps its unfinished run until that run ends.
+    public func reload(configuration newConfiguration: Configuration, clients newClients: [String: SourceClient]) async throws {
+        configuration = newConfiguration
+        clients = newClients
+        jobs = Dictionary(newConfiguration.jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        _ = try await syncJobs()
+        wake.signal()
+    }
+
+    // MARK: The loop
+
+    /// Runs until cancelled (``Mode/daemon``) or until all due work is finished (``Mode/once``).
+    ///
+    /// - Parameter onPass: called at the end of every pass of the loop with the current progress;
+    ///   the daemon feeds the watchdog and `STATUS=` from it.
+    public func run(mode: Mode, onPass: @escaping @Sendable (EngineProgress) -> Void = { _ in }) async -> Outcome {
+        outcome = Outcome()
+        if mode == .once { await scheduleDueJobs(now: Date()) }
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let now = Date()
+                if mode == .daemon { await scheduleDueJobs(now: now) }
+                let dispatched = await dispatchWork(now: now, group: &group)
+                await refreshProgress(now: now)
+                onPass(progress)
+                if mode == .once, dispatched == 0, inFlightRuns.isEmpty, inFlightOperations.isEmpty,
+                   await nothingLeft() {
+                    break
+                }
+                await wake.wait(timeout: await sleepDuration(now: Date(), mode: mode))
+            }
+            group.cancelAll()
+        }
+        return outcome
+    }
+
+    /// Creates a run for every export job whose due time has come.
+    func scheduleDueJobs(now: Date) async {
+        for job in configuration.jobs where job.kind != .sampleAttachmentUpload {
+            if let due = nextDue[job.name], due > now { continue }
+            let following = job.schedule.nextDue(lastScheduled: Int64(now.timeIntervalSince1970))
+                .map { Date(timeIntervalSince1970: TimeInterval($0)) }
+            do {
+                let run = try await store.createDueRun(job: job.name, kind: .export, scheduledFor: now,
+                                                       deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)),
+                                                       nextDueAt: following)
+                logger.info("run \(run.id) of job \(job.name) is due", metadata: ["job": "\(job.name)", "run_id": "\(run.id)"])
+            } catch StateStoreError.jobHasUnfinishedRun(_, let runID) {
+                logger.notice("job \(job.name) came due while run \(runID) is still unfinished; this slot is skipped",
+                              metadata: ["job": "\(job.name)", "run_id": "\(runID)"])
+                try? await store.setNextDue(job: job.name, at: following)
+            } catch {
+                logger.error("cannot schedule job \(job.name): \(error)", metadata: ["job": "\(job.name)"])
+                nextDue[job.name] = now.addingTimeInterval(30)
+                continue
+            }
+            if let following { nextDue[job.name] = following } else { nextDue[job.name] = .distantFuture }
+        }
+    }
+
+    /// Hands new work to child tasks; returns how many items it started.
+    private func dispatchWork(now: Date, group: inout DiscardingTaskGroup) async -> Int {
+        var started = 0
+        let readSequence = completionSequence
+        defer { completedAt = completedAt.filter { $0.value > readSequence } }
+        let actionable: [RecoveredRun]
+        let polls: [PollTarget]
+        do {
+            actionable = try await store.unfinishedRuns(in: Set(RunPhase.actionableAtStartup))
+            let room = max(0, limits.maximumConcurrentRequests - requestsInFlight)
+            polls = room == 0 ? [] : try await store.operationsDueForPoll(until: now, limit: room + inFlightOperations.count)
+        } catch {
+            logger.error("cannot read the state database: \(error)")
+            return 0
+        }
+        for recovered in actionable where !inFlightRuns.contains(recovered.run.id) {
+            if let completed = completedAt[.run(recovered.run.id)], completed > readSequence { continue }
+            if let wait = notBefore[recovered.run.id], wait > now { continue }
+            let isDownload = recovered.run.phase == .downloading
+            if isDownload ? downloadsInFlight >= limits.maximumConcurrentDownloads : requestsInFlight >= limits.maximumConcurrentRequests {
+                continue
+            }
+            inFlightRuns.insert(recovered.run.id)
+            if isDownload { downloadsInFlight += 1 } else { requestsInFlight += 1 }
+            started += 1
+            group.addTask {
+                if isDownload {
+                    await self.performDownload(recovered)
+                } else {
+                    await self.performKickoff(recovered)
+                }
+                await self.finished(run: recovered.run.id, download: isDownload)
+            }
+        }
+        for target in polls where !inFlightOperations.contains(target.operation.id) && !target.runIDs.isEmpty {
+            if let completed = completedAt[.operation(target.operation.id)], completed > readSequence { continue }
+            guard requestsInFlight < limits.maximumConcurrentRequests else { break }
+            inFlightOperations.insert(target.operation.id)
+            requestsInFlight += 1
+            started += 1
+            group.addTask {
+                await self.performPoll(target)
+                await self.finishedPoll(operation: target.operation.id)
+            }
+        }
+        return started
+    }
+
+    private func finished(run: Int64, download: Bool) {
+        completionSequence += 1
+        completedAt[.run(run)] = completionSequence
+        inFlightRuns.remove(run)
+        if download { downloadsInFlight -= 1 } else { requestsInFlight -= 1 }
+        wake.signal()
+    }
+
+    private func finishedPoll(operation: Int64) {
+        completionSequence += 1
+        completedAt[.operation(operation)] = completionSequence
+        inFlightOperations.remove(operation)
+        requestsInFlight -= 1
+        wake.signal()
+    }
+
+    /// A unit of dispatched work.
+    enum WorkKey: Hashable {
+        case run(Int64)
+        case operation(Int64)
+    }
+
+    /// Postpones a run whose step failed locally, so the loop does not spin on it.
+    func postpone(run: Int64, seconds: Double) {
+        notBefore[run] = Date().addingTimeInterval(seconds)
+    }
+
+    func clearPostponement(run: Int64) { notBefore.removeValue(forKey: run) }
+
+    func noteFileWritten(at date: Date) {
+        outcome.filesWritten += 1
+        progress.filesWritten += 1
+        progress.lastFileAt = date
+    }
+
+    func noteRunFailed() {
+        outcome.runsFailed += 1
+        progress.runsFailed += 1
+    }
+
+    func noteDownloadBytes(delta: Int64, total: Int64) {
+        progress.downloadedBytes += delta
+        progress.downloadTotalBytes += total
+    }
+
+    /// Jittered backoff for polls the server gave no `Retry-After` for.
+    func pollBackoff(afterPolls polls: Int) -> Double {
+        let base = min(60, 1 * pow(1.5, Double(max(0, polls))))
+        return Double.random(in: (base / 2)...base, using: &random)
+    }
+
+    private func refreshProgress(now: Date) async {
+        progress.starting = max(0, requestsInFlight - inFlightOperations.count)
+        progress.downloading = downloadsInFlight
+        if downloadsInFlight == 0 { progress.downloadedBytes = 0; progress.downloadTotalBytes = 0 }
+        progress.nextDueAt = nextDue.values.filter { $0 != .distantFuture }.min()
+        // Counting polling runs reads an index; once a second is plenty for STATUS=.
+        if now.timeIntervalSince(pollingCountCheckedAt) >= 1 {
+            pollingCountCheckedAt = now
+            if let snapshot = try? await store.statusSnapshot(pendingLimit: 0) {
+                progress.polling = snapshot.pendingOperationCount
+            }
+        }
+    }
+
+    private func nothingLeft() async -> Bool {
+        let remaining = (try? await store.unfinishedRuns(in: Set(RunPhase.unfinished))) ?? []
+        return remaining.allSatisfy { jobs[$0.run.job] == nil && $0.run.phase == .polling }
+    }
+
+    /// Until the next poll, the next due job, or a postponed run — at most `maximumSleep`.
+    private func sleepDuration(now: Date, mode: Mode) async -> Duration {
+        var wakeAt = now.addingTimeInterval(Double(limits.maximumSleep.components.seconds))
+        if mode == .daemon, let due = nextDue.values.min(), due < wakeAt { wakeAt = due }
+        if let poll = try? await store.earliestNextPoll() {
+            // A poll already due is either in flight (its completion wakes us) or waits for room.
+            if poll > now, poll < wakeAt { wakeAt = poll }
+        }
+        if let postponed = notBefore.values.filter({ $0 > now }).min(), postponed < wakeAt { wakeAt = postponed }
+        let seconds = max(0.001, wakeAt.timeIntervalSince(now))
+        return .milliseconds(Int64(seconds * 1_000))
+    }
+}

@@ -1,0 +1,203 @@
+public import ArgumentParser
+import AsyncHTTPClient
+import ExportSyncConfig
+import ExportSyncCore
+import ExportSyncEngine
+import ExportSyncProviders
+import ExportSyncStore
+import Foundation
+import Synchronization
+import Logging
+import ServiceLifecycle
+import Systemd
+import UnixSignals
+
+extension LogTarget: ExpressibleByArgument {}
+
+/// Options `run` and `once` share.
+struct DaemonOptions: ParsableArguments {
+    @OptionGroup var config: ConfigOption
+
+    @Option(help: "Where logs go: auto (journald when started by systemd, else stderr), journal or stderr.")
+    var logTarget: LogTarget = .auto
+}
+
+/// Wires configuration, secrets, logging, the store, the HTTP client and the engine together,
+/// and runs them as ServiceLifecycle services (SIGTERM/SIGINT shut down gracefully, SIGHUP reloads).
+struct DaemonRunner {
+    let options: DaemonOptions
+    let mode: ExportEngine.Mode
+    let environment = ProcessInfo.processInfo.environment
+
+    func run() async throws -> ExportEngine.Outcome {
+        let loader = ConfigurationLoader()
+        let configuration: Configuration
+        do {
+            configuration = try loader.load(path: options.config.path)
+        } catch {
+            printError(error.description)
+            throw ExitCode(SysExit.config)
+        }
+        let redactor = SecretRedactor()
+        let logging = SystemdLogging(target: options.logTarget, syslogIdentifier: "exportsync", environment: environment,
+                                     logLevel: Logger.Level(configLevel: configuration.daemon.logLevel), redactor: redactor)
+        LoggingSystem.bootstrap({ label, provider in logging.makeHandler(label: label, metadataProvider: provider) }, metadataProvider: nil)
+        let logger = {
+            var logger = Logger(label: "exportsync")
+            logger.logLevel = Logger.Level(configLevel: configuration.daemon.logLevel)
+            return logger
+        }()
+        let notifier = ServiceNotifier(environment: environment)
+
+        let secrets: [String: Secret]
+        do {
+            secrets = try CredentialResolver(environment: environment).resolveAll(configuration)
+        } catch {
+            logger.critical("cannot start: \(error.description)")
+            notifier.failure(status: "cannot read credentials", errno: EACCES)
+            throw ExitCode(SysExit.config)
+        }
+        redactor.add(secrets.values.map { $0.reveal() })
+
+        let store: StateStore
+        do {
+            try FileManager.default.createDirectory(atPath: configuration.daemon.stateDirectory, withIntermediateDirectories: true)
+            store = try StateStore(path: configuration.daemon.databasePath)
+        } catch let error as StateStoreError {
+            logger.critical("cannot open the state database: \(error)")
+            switch error {
+            case .newerSchema, .notADatabase, .notAnExportSyncDatabase: throw ExitCode(SysExit.config)
+            default: throw ExitCode(SysExit.cannotCreate)
+            }
+        } catch {
+            logger.critical("cannot create the state directory \(configuration.daemon.stateDirectory): \(error)")
+            throw ExitCode(SysExit.cannotCreate)
+        }
+
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderSettings.httpClientConfiguration())
+        let settings = ProviderSettings()
+        let engine = ExportEngine(
+            configuration: configuration,
+            clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings, logger: logger),
+            store: store, logger: logger)
+        let outcome: ExportEngine.Outcome
+        do {
+            let preparation = try await engine.prepare()
+            logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume",
+                          metadata: ["config": "\(configuration.filePath)"])
+            outcome = try await serve(engine: engine, configuration: configuration, notifier: notifier, logger: logger,
+                                      reload: { try await reloadConfiguration(loader: loader, engine: engine, httpClient: httpClient,
+                                                                              settings: settings, redactor: redactor, logger: logger) })
+        } catch {
+            try? await httpClient.shutdown()
+            logger.critical("exportsync stopped: \(error)")
+            throw ExitCode(SysExit.software)
+        }
+        try? await httpClient.shutdown()
+        return outcome
+    }
+
+    /// Runs the engine and its companions until the engine returns or a signal stops it.
+    private func serve(engine: ExportEngine, configuration: Configuration, notifier: ServiceNotifier, logger: Logger,
+                       reload: @escaping @Sendable () async throws -> Void) async throws -> ExportEngine.Outcome {
+        let keeper = (try? WatchdogConfiguration.fromEnvironment(environment)).flatMap { $0 }
+            .map { WatchdogKeeper(configuration: $0, notifier: notifier) }
+        let outcomeBox = OutcomeBox()
+        let mode = self.mode
+        let statusLine = StatusLineThrottle(notifier: notifier)
+        let engineService = ClosureService {
+            notifier.ready(status: "ready: \(configuration.jobs.count) job(s)")
+            let outcome = await cancelWhenGracefulShutdown {
+                await engine.run(mode: mode) { progress in
+                    keeper?.engineDidProgress()
+                    statusLine.update(progress.statusLine)
+                }
+            }
+            outcomeBox.set(outcome)
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: engineService, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ClosureService {
+                try? await gracefulShutdown()
+                notifier.stopping(status: "stopping: finishing database writes")
+                logger.notice("shutting down")
+            }, successTerminationBehavior: .ignore),
+            .init(service: ClosureService {
+                for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                    notifier.reloading(status: "reloading configuration")
+                    do {
+                        try await reload()
+                    } catch {
+                        logger.error("reload rejected, keeping the current configuration: \(error)")
+                    }
+                    notifier.ready(status: "ready")
+                }
+            }, successTerminationBehavior: .ignore),
+        ]
+        if let keeper {
+            services.append(.init(service: ClosureService { await cancelWhenGracefulShutdown { await keeper.run() } },
+                                  successTerminationBehavior: .ignore))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        return outcomeBox.value ?? ExportEngine.Outcome()
+    }
+
+    private func reloadConfiguration(loader: ConfigurationLoader, engine: ExportEngine, httpClient: HTTPClient,
+                                     settings: ProviderSettings, redactor: SecretRedactor, logger: Logger) async throws {
+        let configuration: Configuration
+        do {
+            configuration = try loader.load(path: options.config.path)
+        } catch {
+            throw ReloadRejected(reason: "the new configuration is invalid:\n\(error.description)")
+        }
+        let secrets: [String: Secret]
+        do {
+            secrets = try CredentialResolver(environment: environment).resolveAll(configuration)
+        } catch {
+            throw ReloadRejected(reason: error.description)
+        }
+        redactor.add(secrets.values.map { $0.reveal() })
+        try await engine.reload(
+            configuration: configuration,
+            clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings, logger: logger))
+        logger.notice("configuration reloaded: \(configuration.jobs.count) job(s)")
+    }
+}
+
+struct ReloadRejected: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}
+
+/// Holds the engine's outcome across the service boundary.
+final class OutcomeBox: Sendable {
+    private let storage = Mutex<ExportEngine.Outcome?>(nil)
+    func set(_ outcome: ExportEngine.Outcome) { storage.withLock { $0 = outcome } }
+    var value: ExportEngine.Outcome? { storage.withLock { $0 } }
+}
+
+/// Sends `STATUS=` only when the line changed, so a busy engine does not flood systemd.
+final class StatusLineThrottle: Sendable {
+    private let notifier: ServiceNotifier
+    private let last = Mutex<String>("")
+
+    init(notifier: ServiceNotifier) { self.notifier = notifier }
+
+    func update(_ line: String) {
+        let changed = last.withLock { previous in
+            guard previous != line else { return false }
+            previous = line
+            return true
+        }
+        if changed { notifier.status(line) }
+    }
+}
+
+extension Logger.Level {
+    /// The configuration's `log_level` (`notice` maps to swift-log's `.notice`).
+    init(configLevel: String) {
+        self = Logger.Level(rawValue: configLevel) ?? .info
+    }
+}
