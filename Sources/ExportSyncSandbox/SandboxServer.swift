@@ -55,6 +55,7 @@ public actor SandboxServer {
     public func start(host: String = "127.0.0.1", port: Int = 0, storagePort: Int = 0) async throws -> Endpoints {
         if let endpointsValue { return endpointsValue }
         let environment = self.environment
+        environment.isShuttingDown.store(false, ordering: .relaxed)
         environment.setBound(host: host)
 
         let api = Router(context: SandboxRequestContext.self)
@@ -111,7 +112,8 @@ public actor SandboxServer {
     /// The URLs of the running server, if started.
     public var endpoints: Endpoints? { endpointsValue }
 
-    /// Stops both listeners; hanging requests are released. State is discarded with the server.
+    /// Stops both listeners; hanging requests are released. Tokens, operations and runs stay
+    /// in memory until the server is released, so `start` may be called again.
     public func shutdown() async {
         environment.isShuttingDown.store(true, ordering: .relaxed)
         for group in groups { await group.triggerGracefulShutdown() }

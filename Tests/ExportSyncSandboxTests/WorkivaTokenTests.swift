@@ -80,7 +80,7 @@ struct WorkivaTokenTests {
 
     @Test func tokenCallsCountAgainstTheClientRateLimit() async throws {
         var scenario = TestScenarios.fast()
-        scenario.workiva.requestsPerSecond = 2
+        scenario.workiva.requestsPerSecond = 1
         scenario.workiva.retryAfterOn429 = .always
         try await withSandbox(scenario) { sandbox in
             var statuses: [Int] = []
@@ -88,8 +88,8 @@ struct WorkivaTokenTests {
                 let body = "grant_type=client_credentials&client_id=\(TestScenarios.clientId)&client_secret=\(TestScenarios.clientSecret)"
                 statuses.append(try await sandbox.send("POST", "/iam/v1/oauth2/token", headers: form, body: Array(body.utf8)).status)
             }
-            #expect(statuses.prefix(2) == [200, 200])
-            #expect(statuses.contains(429))
+            #expect(statuses.first == 200)
+            #expect(statuses.contains(429), "4 token calls within a second exceed 1 request/s: \(statuses)")
         }
     }
 }
