@@ -225,10 +225,9 @@ actor SandboxState {
 
     /// Recent runs of an identity, newest first.
     func runs(identityId: Int, now: Date) -> [ExportFileRun] {
-        runs.values.filter { $0.identityId == identityId }.sorted { $0.id > $1.id }.compactMap { run(of: $0.id, now: now) }
+        let ids = runs.values.filter { $0.identityId == identityId }.map(\.id).sorted(by: >)
+        return ids.compactMap { run($0, now: now) }
     }
-
-    private func run(of id: Int, now: Date) -> ExportFileRun? { run(id, now: now) }
 
     // MARK: Helpers
 
