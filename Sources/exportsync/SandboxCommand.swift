@@ -10,9 +10,9 @@ struct SandboxCommand: AsyncParsableCommand {
         commandName: "sandbox",
         abstract: "Run the local Workiva + WebAdMIT + S3 simulator until interrupted.",
         discussion: """
-            Serves the Workiva Platform API (token endpoint, kick-offs, operations, downloads) and the
-            WebAdMIT API on --port, and a fake S3 for pre-signed URLs on --storage-port. Without
-            --scenario it serves the built-in demo (config/sandbox-demo.toml is the same scenario as a
+            Serves the Workiva Platform API (token endpoint, kick-offs, operations, downloads) and the \
+            WebAdMIT API on --port, and a fake S3 for pre-signed URLs on --storage-port. Without \
+            --scenario it serves the built-in demo (config/sandbox-demo.toml is the same scenario as a \
             file). The request journal is at /_sandbox/journal. See docs/sandbox.md.
             """
     )
