@@ -1,1 +1,0 @@
-// The Workiva and WebAdMIT clients live in this module.

@@ -1,0 +1,22 @@
+public import Foundation
+
+/// Time as the providers see it: the wall clock (token expiry, HTTP-dates) and sleeping.
+/// Tests inject a manual clock so waits are deterministic and instant.
+public protocol ProviderClock: Sendable {
+    /// The current time.
+    var now: Date { get }
+    /// Suspends for `seconds` (throws `CancellationError` when the task is cancelled).
+    func sleep(seconds: Double) async throws
+}
+
+/// The real clock.
+public struct SystemProviderClock: ProviderClock {
+    public init() {}
+
+    public var now: Date { Date() }
+
+    public func sleep(seconds: Double) async throws {
+        guard seconds > 0 else { return }
+        try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up))))
+    }
+}
