@@ -161,9 +161,15 @@ let package = Package(
         .testTarget(
             name: "ExportSyncEngineTests",
             dependencies: [
+                "exportsync", "TestSupport",
                 "ExportSyncEngine", "ExportSyncCore", "ExportSyncConfig", "ExportSyncStore", "ExportSyncSandbox",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ExportSyncDaemonTests",
+            dependencies: ["exportsync", "TestSupport", "ExportSyncSandbox", "ExportSyncStore", "ExportSyncCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -182,9 +188,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Helpers the process-level test targets share: running the real binary, scratch dirs.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ExportSyncCLITests",
-            dependencies: ["exportsync", "ExportSyncStore", "ExportSyncCore"],
+            dependencies: ["exportsync", "ExportSyncStore", "ExportSyncCore", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

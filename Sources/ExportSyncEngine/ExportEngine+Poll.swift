@@ -70,7 +70,14 @@ extension ExportEngine {
                 }
             }
         } catch let failure as ProviderFailure {
-            if case .transient(_, let retryAfter) = failure {
+            // A garbled answer is treated like an unreachable server: polled again later, within
+            // the run's deadline, rather than failing a run the server may well finish.
+            let retryAfter: Double?? = switch failure {
+            case .transient(_, let wait): .some(wait)
+            case .malformedResponse: .some(nil)
+            default: nil
+            }
+            if let retryAfter {
                 let wait = retryAfter ?? pollBackoff(afterPolls: operation.pollCount)
                 log.warning("poll failed, trying again in \(Int(wait)) s: \(failure)")
                 _ = try? await store.recordPoll(run: leadID, status: operation.lastStatus ?? "unknown", nextPollAt: Date().addingTimeInterval(wait))

@@ -1,6 +1,7 @@
 import ExportSyncCore
 import ExportSyncStore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("exportsync status (real process)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("exportsync validate (real process)")
@@ -78,14 +79,22 @@ struct ValidateCommandTests {
         }
     }
 
-    @Test("run and once say plainly that the engine is not built, after checking the configuration")
-    func engineNotBuilt() throws {
+    @Test("run and once refuse an invalid configuration before doing anything")
+    func engineRefusesBadConfig() throws {
         for command in ["run", "once"] {
-            let result = try ExecutableRunner.run([command, "--config", RepositoryPaths.exampleConfig.path])
-            #expect(result.status == 69)
-            #expect(result.standardError.contains("the export engine is not built yet"))
+            let broken = try ExecutableRunner.run([command, "--config", "/nonexistent.toml"])
+            #expect(broken.status == 78)
+            #expect(broken.standardError.contains("cannot read the configuration file"))
         }
-        let broken = try ExecutableRunner.run(["run", "--config", "/nonexistent.toml"])
-        #expect(broken.status == 78)
+    }
+
+    @Test("run refuses to start when a secret cannot be read, naming where it looked")
+    func missingSecret() throws {
+        let scratch = try ScratchDirectory()
+        let config = try scratch.write("demo.toml", String(contentsOf: RepositoryPaths.demoConfig, encoding: .utf8))
+        let result = try ExecutableRunner.run(["once", "--log-target", "stderr", "--config", config])
+        #expect(result.status == 78)
+        #expect(result.standardError.contains("source \"workiva\": cannot read its secret from environment variable WORKIVA_CLIENT_SECRET"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.path + "/demo-state"), "nothing is created before the secrets are read")
     }
 }

@@ -1,15 +1,15 @@
-import Foundation
+public import Foundation
 
 /// Runs the real `exportsync` binary as a child process and captures what it prints.
-struct ExecutableRunner {
-    struct Result {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+public struct ExecutableRunner {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
     }
 
     /// The binary SwiftPM built next to this test bundle.
-    static var executable: URL {
+    public static var executable: URL {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for directory in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
             let candidate = directory.appendingPathComponent("exportsync")
@@ -21,16 +21,11 @@ struct ExecutableRunner {
             .appendingPathComponent(".build/debug/exportsync")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Result {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment
-        merged.removeValue(forKey: "NOTIFY_SOCKET")
-        merged.removeValue(forKey: "JOURNAL_STREAM")
-        merged.removeValue(forKey: "STATE_DIRECTORY")
-        for (key, value) in environment { merged[key] = value }
-        process.environment = merged
+        process.environment = childEnvironment(environment)
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
@@ -50,6 +45,16 @@ struct ExecutableRunner {
     }
 }
 
+/// The test process's environment without what systemd would have set, plus `overrides`.
+public func childEnvironment(_ overrides: [String: String]) -> [String: String] {
+    var merged = ProcessInfo.processInfo.environment
+    for key in ["NOTIFY_SOCKET", "JOURNAL_STREAM", "STATE_DIRECTORY", "WATCHDOG_USEC", "WATCHDOG_PID", "CREDENTIALS_DIRECTORY"] {
+        merged.removeValue(forKey: key)
+    }
+    for (key, value) in overrides { merged[key] = value }
+    return merged
+}
+
 /// A tiny lock-protected box for the data a draining thread reads.
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
@@ -61,15 +66,15 @@ final class LockedData: @unchecked Sendable {
 }
 
 /// A scratch directory removed at the end of a test.
-struct ScratchDirectory: ~Copyable {
-    let url: URL
+public struct ScratchDirectory: ~Copyable {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("exportsync-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
+    public func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
         let file = url.appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
@@ -79,8 +84,9 @@ struct ScratchDirectory: ~Copyable {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-enum RepositoryPaths {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let exampleConfig = root.appendingPathComponent("config/example.toml")
-    static let invalidFixtures = root.appendingPathComponent("Tests/ExportSyncConfigTests/Fixtures/invalid")
+public enum RepositoryPaths {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let exampleConfig = root.appendingPathComponent("config/example.toml")
+    public static let invalidFixtures = root.appendingPathComponent("Tests/ExportSyncConfigTests/Fixtures/invalid")
+    public static let demoConfig = root.appendingPathComponent("config/demo.toml")
 }
