@@ -2,8 +2,7 @@ import Foundation
 
 /// A decoded JSON object read tolerantly: unknown fields ignored, keys matched without regard
 /// to case, numbers and strings both accepted where an identifier is expected.
-struct JSONObject: @unchecked Sendable {
-    // @unchecked: the dictionary comes from JSONSerialization and is never mutated.
+struct JSONObject {
     let fields: [String: Any]
 
     init(_ fields: [String: Any]) {

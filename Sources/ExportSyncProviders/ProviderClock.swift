@@ -11,10 +11,13 @@ public protocol ProviderClock: Sendable {
 
 /// The real clock.
 public struct SystemProviderClock: ProviderClock {
+    /// Creates the real clock.
     public init() {}
 
+    /// `Date()`.
     public var now: Date { Date() }
 
+    /// `Task.sleep`, rounded up to whole milliseconds.
     public func sleep(seconds: Double) async throws {
         guard seconds > 0 else { return }
         try await Task.sleep(for: .milliseconds(Int64((seconds * 1000).rounded(.up))))

@@ -1,3 +1,6 @@
+import ExportSyncCore
+import Foundation
+
 /// Maps a final, non-2xx answer to a ``ProviderFailure``.
 extension ProviderFailure {
     static func from(_ response: ExchangeResponse, method: String) -> ProviderFailure {
@@ -12,7 +15,7 @@ extension ProviderFailure {
         case 403 where error.isExpiredURL:
             return .expiredURL
         case let status where HTTPExchange.isTransientStatus(status):
-            let retryAfter = response.header("Retry-After").flatMap(Double.init)
+            let retryAfter = RetryAfter.delay(header: response.header("Retry-After"), now: Date(), bounds: 0...86_400)
             return .transient(
                 reason: "HTTP \(status) from \(method) \(endpoint)" + (error.code.map { " code=\($0)" } ?? ""), retryAfter: retryAfter)
         default:

@@ -19,6 +19,7 @@ public enum ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible 
     /// The server answered something this client cannot read (bad JSON, a 202 without `Location`, …).
     case malformedResponse(String)
 
+    /// One line naming the endpoint, status and the server's code/message; never a secret.
     public var description: String {
         switch self {
         case .transient(let reason, let retryAfter):

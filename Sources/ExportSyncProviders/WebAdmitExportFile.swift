@@ -12,6 +12,7 @@ public struct WebAdmitExportFile: Sendable, Hashable {
     /// What the status means.
     public var outcome: OperationOutcome
 
+    /// Creates a record; ``outcome`` follows from `status`.
     public init(id: String, exportID: String, status: String) {
         self.id = id
         self.exportID = exportID
@@ -25,13 +26,18 @@ public struct WebAdmitExportFile: Sendable, Hashable {
 /// ``downloadURL`` is a pre-signed URL that expires within seconds: download it at once, never
 /// log or persist it. The description leaves it out.
 public struct WebAdmitExportFileState: Sendable, Hashable, CustomStringConvertible {
+    /// The export file id.
     public var id: String
+    /// The export the file belongs to.
     public var exportID: String
+    /// `status` as spelled by the server.
     public var status: String
+    /// What the status means.
     public var outcome: OperationOutcome
     /// `download_url`; `nil` while it is `""` or `null`.
     public var downloadURL: String?
 
+    /// Creates a state; ``outcome`` follows from `status`.
     public init(id: String, exportID: String, status: String, downloadURL: String?) {
         self.id = id
         self.exportID = exportID
@@ -40,6 +46,7 @@ public struct WebAdmitExportFileState: Sendable, Hashable, CustomStringConvertib
         self.downloadURL = downloadURL
     }
 
+    /// Names the file and its status, never the download URL.
     public var description: String {
         "export file \(id) of export \(exportID): \(status)\(downloadURL == nil ? "" : " (download URL issued)")"
     }

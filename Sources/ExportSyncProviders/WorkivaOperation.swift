@@ -9,6 +9,7 @@ public struct WorkivaOperationHandle: Sendable, Hashable, CustomStringConvertibl
     /// The pre-signed `uploadUrl` of an attachmentUpload (PUT it at once; never persist it).
     public var uploadURL: String?
 
+    /// Creates a handle.
     public init(location: String, retryAfter: Double?, uploadURL: String?) {
         self.location = location
         self.retryAfter = retryAfter
@@ -38,6 +39,7 @@ public struct WorkivaOperationState: Sendable, Hashable {
     /// The poll's `Retry-After`, in seconds, if sent.
     public var retryAfter: Double?
 
+    /// Creates a state.
     public init(
         id: String?, status: String, outcome: OperationOutcome, resourceURL: String?, details: String?, originalRequest: String?,
         retryAfter: Double?
