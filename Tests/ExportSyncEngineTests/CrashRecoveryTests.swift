@@ -1,0 +1,109 @@
+import ExportSyncSandbox
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Crash recovery: kill -9 at random moments", .serialized)
+struct CrashRecoveryTests {
+    /// 60 runs (50 Workiva exports of different sizes, 10 WebAdMIT exports), the daemon killed
+    /// with SIGKILL at seeded random moments at least 20 times, restarted each time, and finally
+    /// finished with `exportsync once`. Afterwards every file exists with the sandbox's bytes, no
+    /// temp file is left, every run is done, and every kickoff beyond the first for a job was
+    /// announced in the log as a possible duplicate.
+    @Test("every file right, nothing lost, duplicates only where announced")
+    func killAndRestart() async throws {
+        let seed = ProcessInfo.processInfo.environment["EXPORTSYNC_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        print("crash test seed: \(seed) (rerun with EXPORTSYNC_CRASH_SEED=\(seed))")
+        var random = SplitMix(seed: seed)
+
+        let workivaCount = 50, webadmitCount = 10
+        var resources = ""
+        for index in 0..<workivaCount {
+            // Mostly small files, some of 2–4 MB so that kills land in the middle of downloads.
+            let size = index % 7 == 0 ? 2_000_000 + index * 30_000 : 20_000 + index * 1_000
+            resources += "[[workiva.resources]]\nid = \"att-\(index)\"\nkind = \"attachment\"\nsize = \(size)\n"
+            resources += "timeline = { outcome = \"completed\", polls = \(1 + index % 3), seconds = 0, kickoffRetryAfter = 1, retryAfter = [1] }\n\n"
+        }
+        var exports = ""
+        for index in 0..<webadmitCount {
+            exports += "[[webadmit.exports]]\nid = \(90_000 + index)\nidentityId = 1001\nname = \"Crash Export \(index)\"\nformat = \"Comma-Separated Values\"\nsize = \(40_000 + index * 5_000)\n\n"
+        }
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(extraResources: resources + exports))
+        defer { Task { await harness.shutdown() } }
+        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
+        var jobs = (0..<workivaCount).map { job("crash-w\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
+        jobs += (0..<webadmitCount).map { job("crash-a\($0)", "webadmit-export", "export = \(90_000 + $0)", source: "admissions") }
+        try harness.writeConfig(jobs: jobs.joined(), logLevel: "notice")
+
+        var logs: [String] = []
+        var kills = 0
+        let killTarget = 22
+        while kills < killTarget {
+            let daemon = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
+                                          environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "run-\(kills)")
+            // Somewhere between start-up and well into the work.
+            let lifetime = 0.15 + Double(random.next() % 1_400) / 1_000
+            try await Task.sleep(for: .milliseconds(Int64(lifetime * 1_000)))
+            daemon.send(SIGKILL)
+            let status = await daemon.waitForExit(timeout: 10)
+            #expect(status != nil, "a killed daemon must exit")
+            logs.append(daemon.standardError)
+            kills += 1
+        }
+        print("daemon killed \(kills) times")
+        let final = try await harness.runOnce(timeout: 180)
+        logs.append(final.log)
+        #expect(final.status == 0, "the final run must finish every job:\n\(final.log.suffix(3_000))")
+
+        // Every expected file, byte for byte; no temp files.
+        for index in 0..<workivaCount {
+            let content = try #require(harness.scenario.expectedWorkivaContent(resource: "att-\(index)", format: "pdf"))
+            #expect(harness.sha256(of: "crash-w\(index).pdf") == content.sha256Hex(), "crash-w\(index)")
+        }
+        for index in 0..<webadmitCount {
+            let content = try #require(harness.scenario.expectedWebAdmitContent(export: 90_000 + index))
+            #expect(harness.sha256(of: "crash-a\(index).csv") == content.sha256Hex(), "crash-a\(index)")
+        }
+        #expect(harness.temporaryFiles().isEmpty, "left behind: \(harness.temporaryFiles())")
+
+        // No run lost: exactly one run per job, done.
+        let runs = try harness.lastRuns()
+        #expect(runs.count == workivaCount + webadmitCount)
+        #expect(runs.values.allSatisfy { $0["phase"] as? String == "done" && $0["id"] != nil })
+        #expect(runs.values.allSatisfy { ($0["id"] as? Int ?? 0) <= workivaCount + webadmitCount }, "one run per job")
+
+        // Duplicate kickoffs only where the log announced them.
+        let allLogs = logs.joined(separator: "\n")
+        let journal = harness.server.journal()
+        var unannounced: [String] = []
+        var duplicates = 0
+        for index in 0..<workivaCount {
+            let accepted = journal.filter { $0.method == "POST" && $0.path.hasSuffix("/attachments/att-\(index)/export") && $0.status == 202 }.count
+            let announced = allLogs.components(separatedBy: "possible duplicate kickoff: run ").filter { $0.contains(" of job crash-w\(index) ") }.count
+            duplicates += max(0, accepted - 1)
+            if accepted > 1 + announced { unannounced.append("crash-w\(index): \(accepted) kickoffs, \(announced) announced") }
+            #expect(accepted >= 1)
+        }
+        for index in 0..<webadmitCount {
+            // WebAdMIT answers a repeated start with the same export file id while it runs.
+            let started = journal.filter { $0.method == "POST" && $0.path.contains("/exports/\(90_000 + index)/export_files") && ($0.status ?? 0) / 100 == 2 }.count
+            let announced = allLogs.components(separatedBy: "possible duplicate kickoff: run ").filter { $0.contains(" of job crash-a\(index) ") }.count
+            if started > 1 + announced { unannounced.append("crash-a\(index): \(started) starts, \(announced) announced") }
+        }
+        print("duplicate kickoffs (all announced): \(duplicates)")
+        #expect(unannounced.isEmpty, "\(unannounced)")
+    }
+}
+
+/// SplitMix64, so the kill schedule is reproducible from the printed seed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
