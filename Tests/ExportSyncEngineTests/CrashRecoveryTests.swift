@@ -1,3 +1,4 @@
+import ExportSyncCore
 import ExportSyncSandbox
 import Foundation
 import TestSupport
@@ -14,7 +15,7 @@ struct CrashRecoveryTests {
     func killAndRestart() async throws {
         let seed = ProcessInfo.processInfo.environment["EXPORTSYNC_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
         print("crash test seed: \(seed) (rerun with EXPORTSYNC_CRASH_SEED=\(seed))")
-        var random = SplitMix(seed: seed)
+        var random = SeededRandomNumberGenerator(seed: seed)
 
         let workivaCount = 50, webadmitCount = 10
         var resources = ""
@@ -92,18 +93,5 @@ struct CrashRecoveryTests {
         }
         print("duplicate kickoffs (all announced): \(duplicates)")
         #expect(unannounced.isEmpty, "\(unannounced)")
-    }
-}
-
-/// SplitMix64, so the kill schedule is reproducible from the printed seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

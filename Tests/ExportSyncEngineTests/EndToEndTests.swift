@@ -121,51 +121,49 @@ struct EndToEndTests {
         let harness = try await SandboxHarness(scenarioTOML: testScenario())
         defer { Task { await harness.shutdown() } }
         let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        let jobs = [
-            job("attachment-2026", "sample-attachment-export", locator + "attachment = \"att-a\""),
-            job("attachment-v1", "sample-attachment-export", "flavour = \"platform-v1\"\ntest_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nattachment = \"att-a\""),
-            job("attachment-prototype", "sample-attachment-export", "flavour = \"prototype\"\naudit = \"au\"\nprocedure = \"pr\"\nmatrix = \"mx\"\nsample = \"sm\"\nattachment = \"att-a\""),
-            job("document-pdf", "document-export", "document = \"doc-a\"\nformat = \"pdf\""),
-            job("document-docx-v1", "document-export", "flavour = \"platform-v1\"\ndocument = \"doc-a\"\nformat = \"docx\""),
-            job("sheet-zip", "spreadsheet-export", "spreadsheet = \"sheet-a\"\nformat = \"csv\""),
-            job("sheet-one-csv", "spreadsheet-export", "spreadsheet = \"sheet-a\"\nformat = \"csv\"\nsheets = [\"sheet-1\"]"),
-            job("sheet-xlsx", "spreadsheet-export", "spreadsheet = \"sheet-a\"\nformat = \"xlsx\""),
-            job("deck-pptx", "presentation-export", "presentation = \"deck-a\"\nformat = \"pptx\""),
-            job("file-document", "file-export", "file = \"file-a\"\nfile_kind = \"Document\"\nformat = \"pdf\""),
-            job("file-folder-prototype", "file-export", "flavour = \"prototype\"\nfile = \"file-a\"\nfile_kind = \"Folder\""),
-            job("file-supporting", "file-export", "file = \"file-a\"\nfile_kind = \"SupportingDocument\""),
-            job("file-workiva", "file-export", "file = \"file-a\"\nfile_kind = \"Workiva\""),
-            job("webadmit-csv", "webadmit-export", "export = 86446", source: "admissions"),
-            job("webadmit-zip", "webadmit-export", "export = 86447", source: "admissions"),
+        let scenario = harness.scenario
+        // (job, kind, keys, source, the sandbox's content for it, the extension the file gets)
+        let cases: [(String, String, String, String, SandboxContent?, String)] = [
+            ("attachment-2026", "sample-attachment-export", locator + "attachment = \"att-a\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "att-a", format: "pdf"), "pdf"),
+            ("attachment-v1", "sample-attachment-export", "flavour = \"platform-v1\"\ntest_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nattachment = \"att-a\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "att-a", format: "pdf"), "pdf"),
+            ("attachment-prototype", "sample-attachment-export", "flavour = \"prototype\"\naudit = \"au\"\nprocedure = \"pr\"\nmatrix = \"mx\"\nsample = \"sm\"\nattachment = \"att-a\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "att-a", format: "pdf"), "pdf"),
+            ("document-pdf", "document-export", "document = \"doc-a\"\nformat = \"pdf\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "doc-a", format: "pdf"), "pdf"),
+            ("document-docx-v1", "document-export", "flavour = \"platform-v1\"\ndocument = \"doc-a\"\nformat = \"docx\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "doc-a", format: "docx"), "docx"),
+            ("sheet-zip", "spreadsheet-export", "spreadsheet = \"sheet-a\"\nformat = \"csv\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "sheet-a", format: "csv"), "zip"),
+            ("sheet-one-csv", "spreadsheet-export", "spreadsheet = \"sheet-a\"\nformat = \"csv\"\nsheets = [\"sheet-1\"]", "workiva",
+             scenario.expectedWorkivaContent(resource: "sheet-a", format: "csv", singleSheet: true), "csv"),
+            ("sheet-xlsx", "spreadsheet-export", "spreadsheet = \"sheet-a\"\nformat = \"xlsx\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "sheet-a", format: "xlsx"), "xlsx"),
+            ("deck-pptx", "presentation-export", "presentation = \"deck-a\"\nformat = \"pptx\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "deck-a", format: "pptx"), "pptx"),
+            ("file-document", "file-export", "file = \"file-a\"\nfile_kind = \"Document\"\nformat = \"pdf\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "file-a", format: "pdf"), "pdf"),
+            ("file-folder-prototype", "file-export", "flavour = \"prototype\"\nfile = \"file-a\"\nfile_kind = \"Folder\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "file-a", format: "zip"), "zip"),
+            ("file-supporting", "file-export", "file = \"file-a\"\nfile_kind = \"SupportingDocument\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "file-a", format: "pdf"), "pdf"),
+            ("file-workiva", "file-export", "file = \"file-a\"\nfile_kind = \"Workiva\"", "workiva",
+             scenario.expectedWorkivaContent(resource: "file-a", format: "zip"), "zip"),
+            ("webadmit-csv", "webadmit-export", "export = 86446", "admissions", scenario.expectedWebAdmitContent(export: 86446), "csv"),
+            ("webadmit-zip", "webadmit-export", "export = 86447", "admissions", scenario.expectedWebAdmitContent(export: 86447), "zip"),
         ]
-        try harness.writeConfig(jobs: jobs.joined())
+        try harness.writeConfig(jobs: cases.map { job($0.0, $0.1, $0.2, source: $0.3) }.joined())
         let result = try await harness.runOnce()
         #expect(result.status == 0, "exportsync once failed:\n\(result.log.suffix(3_000))")
 
-        let expected: [(job: String, content: SandboxContent?, ext: String)] = [
-            ("attachment-2026", harness.scenario.expectedWorkivaContent(resource: "att-a", format: "pdf"), "pdf"),
-            ("attachment-v1", harness.scenario.expectedWorkivaContent(resource: "att-a", format: "pdf"), "pdf"),
-            ("attachment-prototype", harness.scenario.expectedWorkivaContent(resource: "att-a", format: "pdf"), "pdf"),
-            ("document-pdf", harness.scenario.expectedWorkivaContent(resource: "doc-a", format: "pdf"), "pdf"),
-            ("document-docx-v1", harness.scenario.expectedWorkivaContent(resource: "doc-a", format: "docx"), "docx"),
-            ("sheet-zip", harness.scenario.expectedWorkivaContent(resource: "sheet-a", format: "csv"), "zip"),
-            ("sheet-one-csv", harness.scenario.expectedWorkivaContent(resource: "sheet-a", format: "csv", singleSheet: true), "csv"),
-            ("sheet-xlsx", harness.scenario.expectedWorkivaContent(resource: "sheet-a", format: "xlsx"), "xlsx"),
-            ("deck-pptx", harness.scenario.expectedWorkivaContent(resource: "deck-a", format: "pptx"), "pptx"),
-            ("file-document", harness.scenario.expectedWorkivaContent(resource: "file-a", format: "pdf"), "pdf"),
-            ("file-folder-prototype", harness.scenario.expectedWorkivaContent(resource: "file-a", format: "zip"), "zip"),
-            ("file-supporting", harness.scenario.expectedWorkivaContent(resource: "file-a", format: "pdf"), "pdf"),
-            ("file-workiva", harness.scenario.expectedWorkivaContent(resource: "file-a", format: "zip"), "zip"),
-            ("webadmit-csv", harness.scenario.expectedWebAdmitContent(export: 86446), "csv"),
-            ("webadmit-zip", harness.scenario.expectedWebAdmitContent(export: 86447), "zip"),
-        ]
-        for (name, content, ext) in expected {
+        for (name, _, _, _, content, ext) in cases {
             let content = try #require(content, "the sandbox has no expected content for \(name)")
             #expect(harness.sha256(of: "\(name).\(ext)") == content.sha256Hex(), "\(name).\(ext)")
         }
         #expect(harness.temporaryFiles().isEmpty)
         let runs = try harness.lastRuns()
-        #expect(runs.count == expected.count)
+        #expect(runs.count == cases.count)
         #expect(runs.values.allSatisfy { $0["phase"] as? String == "done" && $0["attempt_count"] as? Int == 1 })
 
         let journal = harness.server.journal()
