@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Reads the file name out of a `Content-Disposition` header (RFC 6266).
 public enum ContentDisposition {

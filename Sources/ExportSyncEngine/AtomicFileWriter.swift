@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import NIOCore
 #if canImport(Glibc)
 import Glibc

@@ -1,9 +1,9 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 public import ExportSyncConfig
-public import ExportSyncCore
-public import ExportSyncProviders
+import ExportSyncCore
+import ExportSyncProviders
 public import ExportSyncStore
-public import Foundation
+import Foundation
 public import Logging
 
 /// Runs every export job of a configuration: schedules runs, starts operations, polls them,

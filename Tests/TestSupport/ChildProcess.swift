@@ -14,7 +14,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         process.environment = childEnvironment(environment)
         standardErrorPath = logDirectory.appendingPathComponent("\(name).stderr").path
-        FileManager.default.createFile(atPath: standardErrorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: standardErrorPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardErrorPath))
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
