@@ -167,7 +167,7 @@ public actor ExportEngine {
                    await nothingLeft() {
                     break
                 }
-                await wake.wait(timeout: await sleepDuration(now: Date(), mode: mode))
+                await wake.wait(timeout: await sleepDuration(dispatchedAt: now, mode: mode))
             }
             group.cancelAll()
         }
@@ -317,15 +317,17 @@ public actor ExportEngine {
     }
 
     /// Until the next poll, the next due job, or a postponed run — at most `maximumSleep`.
-    private func sleepDuration(now: Date, mode: Mode) async -> Duration {
-        var wakeAt = now.addingTimeInterval(Double(limits.maximumSleep.components.seconds))
+    ///
+    /// Measured from `dispatchedAt`, the instant the pass dispatched with: a poll that fell due
+    /// while the pass ran is then seen as due (a zero wait), not overslept. Polls due at or
+    /// before `dispatchedAt` were dispatched, or wait for room, and a completion wakes the loop.
+    private func sleepDuration(dispatchedAt: Date, mode: Mode) async -> Duration {
+        var wakeAt = dispatchedAt.addingTimeInterval(Double(limits.maximumSleep.components.seconds)
+                                                     + Double(limits.maximumSleep.components.attoseconds) / 1e18)
         if mode == .daemon, let due = nextDue.values.min(), due < wakeAt { wakeAt = due }
-        if let poll = try? await store.earliestNextPoll() {
-            // A poll already due is either in flight (its completion wakes us) or waits for room.
-            if poll > now, poll < wakeAt { wakeAt = poll }
-        }
-        if let postponed = notBefore.values.filter({ $0 > now }).min(), postponed < wakeAt { wakeAt = postponed }
-        let seconds = max(0.001, wakeAt.timeIntervalSince(now))
+        if let poll = try? await store.earliestNextPoll(after: dispatchedAt), poll < wakeAt { wakeAt = poll }
+        if let postponed = notBefore.values.filter({ $0 > dispatchedAt }).min(), postponed < wakeAt { wakeAt = postponed }
+        let seconds = max(0.001, wakeAt.timeIntervalSinceNow)
         return .milliseconds(Int64(seconds * 1_000))
     }
 }

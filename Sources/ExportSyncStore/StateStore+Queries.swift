@@ -88,10 +88,15 @@ extension StateStore {
         }
     }
 
-    /// The earliest `next_poll_at` of any operation, for the poll scheduler to sleep until.
-    public func earliestNextPoll() async throws -> Date? {
+    /// The earliest `next_poll_at` of any operation (strictly after `after`, when given), for the
+    /// poll scheduler to sleep until. The engine passes the instant its last pass dispatched
+    /// with, so a poll that fell due during the pass is not overslept.
+    public func earliestNextPoll(after: Date? = nil) async throws -> Date? {
         try await read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at IS NOT NULL")
+            if let after {
+                return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?", arguments: [after])
+            }
+            return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at IS NOT NULL")
         }
     }
 

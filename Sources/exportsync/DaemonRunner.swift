@@ -76,16 +76,21 @@ struct DaemonRunner {
 
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderSettings.httpClientConfiguration())
         let settings = ProviderSettings()
+        let watchdog = (try? WatchdogConfiguration.fromEnvironment(environment)).flatMap { $0 }
+        // The loop reports progress at least every half watchdog interval, so a healthy engine is
+        // never mistaken for a wedged one.
+        var limits = ExportEngine.Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
+        if let watchdog { limits.maximumSleep = min(limits.maximumSleep, watchdog.pingInterval / 2) }
         let engine = ExportEngine(
             configuration: configuration,
             clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings, logger: logger),
-            store: store, logger: logger)
+            store: store, logger: logger, limits: limits)
         let outcome: ExportEngine.Outcome
         do {
             let preparation = try await engine.prepare()
             logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume",
                           metadata: ["config": "\(configuration.filePath)"])
-            outcome = try await serve(engine: engine, configuration: configuration, notifier: notifier, logger: logger,
+            outcome = try await serve(engine: engine, configuration: configuration, watchdog: watchdog, notifier: notifier, logger: logger,
                                       reload: { try await reloadConfiguration(loader: loader, engine: engine, httpClient: httpClient,
                                                                               settings: settings, redactor: redactor, logger: logger) })
         } catch {
@@ -98,10 +103,12 @@ struct DaemonRunner {
     }
 
     /// Runs the engine and its companions until the engine returns or a signal stops it.
-    private func serve(engine: ExportEngine, configuration: Configuration, notifier: ServiceNotifier, logger: Logger,
-                       reload: @escaping @Sendable () async throws -> Void) async throws -> ExportEngine.Outcome {
-        let keeper = (try? WatchdogConfiguration.fromEnvironment(environment)).flatMap { $0 }
-            .map { WatchdogKeeper(configuration: $0, notifier: notifier) }
+    private func serve(engine: ExportEngine, configuration: Configuration, watchdog: WatchdogConfiguration?, notifier: ServiceNotifier,
+                       logger: Logger, reload: @escaping @Sendable () async throws -> Void) async throws -> ExportEngine.Outcome {
+        let keeper = watchdog.map { WatchdogKeeper(configuration: $0, notifier: notifier) }
+        // Trap SIGHUP before READY=1: systemd may send a reload as soon as it sees READY, and an
+        // untrapped SIGHUP would end the process.
+        let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
         let outcomeBox = OutcomeBox()
         let mode = self.mode
         let statusLine = StatusLineThrottle(notifier: notifier)
@@ -123,7 +130,7 @@ struct DaemonRunner {
                 logger.notice("shutting down")
             }, successTerminationBehavior: .ignore),
             .init(service: ClosureService {
-                for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                for await _ in reloadSignals.cancelOnGracefulShutdown() {
                     notifier.reloading(status: "reloading configuration")
                     do {
                         try await reload()
