@@ -95,7 +95,10 @@ public actor ExportEngine {
     public struct Preparation: Sendable, Hashable {
         public var temporaryFilesRemoved: Int
         public var jobs: JobSyncReport
+        /// Runs to start or download again.
         public var unfinishedRuns: Int
+        /// Runs waiting on an operation that is polled again at its recorded `next_poll_at`.
+        public var pollingRuns: Int
     }
 
     /// Sweeps temp files a killed process left, registers the configured jobs, and loads their
@@ -108,7 +111,9 @@ public actor ExportEngine {
         }
         let report = try await syncJobs()
         let actionable = try await store.unfinishedRuns(in: Set(RunPhase.actionableAtStartup))
-        return Preparation(temporaryFilesRemoved: removed, jobs: report, unfinishedRuns: actionable.count)
+        let polling = try await store.statusSnapshot(pendingLimit: 0).pendingOperationCount
+        return Preparation(temporaryFilesRemoved: removed, jobs: report, unfinishedRuns: actionable.count,
+                           pollingRuns: max(0, polling - actionable.filter { $0.operation != nil }.count))
     }
 
     private func syncJobs() async throws -> JobSyncReport {

@@ -88,7 +88,7 @@ struct DaemonRunner {
         let outcome: ExportEngine.Outcome
         do {
             let preparation = try await engine.prepare()
-            logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume",
+            logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume, \(preparation.pollingRuns) waiting on their operations",
                           metadata: ["config": "\(configuration.filePath)"])
             outcome = try await serve(engine: engine, configuration: configuration, watchdog: watchdog, notifier: notifier, logger: logger,
                                       reload: { try await reloadConfiguration(loader: loader, engine: engine, httpClient: httpClient,
