@@ -6,8 +6,7 @@ import TestSupport
 /// `WATCHDOG_USEC` when given) in its environment, logs on stderr (to a file the test reads).
 /// Killed with `SIGKILL` when released while still running, so a failed test leaves no daemon.
 final class DaemonProcess: @unchecked Sendable {
-    private let process = Process()
-    private let standardErrorPath: String
+    private let child: ChildProcess
     /// `CLOCK_MONOTONIC` microseconds just before the process was started.
     let startedAt: UInt64
 
@@ -19,42 +18,26 @@ final class DaemonProcess: @unchecked Sendable {
         var environment = Self.demoSecrets
         environment["NOTIFY_SOCKET"] = notifySocket
         if let watchdogMicroseconds { environment["WATCHDOG_USEC"] = String(watchdogMicroseconds) }
-        process.executableURL = ExecutableRunner.executable
-        process.arguments = ["run", "--log-target", "stderr", "--config", configPath]
-        process.environment = childEnvironment(environment)
-        standardErrorPath = logDirectory.appendingPathComponent("daemon-\(UUID().uuidString.prefix(8)).stderr").path
-        FileManager.default.createFile(atPath: standardErrorPath, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: standardErrorPath))
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
         startedAt = MonotonicClock.microseconds()
-        try process.run()
+        child = try ChildProcess(["run", "--log-target", "stderr", "--config", configPath], environment: environment,
+                                 logDirectory: logDirectory, name: "daemon-\(UUID().uuidString.prefix(8))")
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { child.isRunning }
 
     /// Sends `signal` (`SIGHUP`, `SIGTERM`, `SIGSTOP`, …).
-    func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
-    }
+    func send(_ signal: Int32) { child.send(signal) }
 
-    /// Waits at most `timeout` for the process to exit; its exit status, or `nil` if it still runs.
-    /// A death by signal is reported as `128 + signal`, as a shell would.
+    /// Waits at most `timeout` for the process to exit; its exit status (`128 + signal` for a
+    /// death by signal), or `nil` if it still runs.
     func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while process.isRunning {
-            if ContinuousClock.now >= deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        await child.waitForExit(timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
     }
 
     /// Everything the daemon logged so far.
-    var standardError: String {
-        (try? String(contentsOfFile: standardErrorPath, encoding: .utf8)) ?? ""
-    }
+    var standardError: String { child.standardError }
 
     /// The last `limit` characters of the log, for failure messages.
     func logTail(_ limit: Int = 3_000) -> String {
@@ -63,18 +46,6 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Waits until the log contains `text`; `false` after `timeout`.
     func waitForLog(_ text: String, timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !standardError.contains(text) {
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return true
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGCONT)
-            kill(process.processIdentifier, SIGKILL)
-        }
+        await child.waitForLog(text, timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
     }
 }

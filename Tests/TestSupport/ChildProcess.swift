@@ -27,15 +27,29 @@ public final class ChildProcess: @unchecked Sendable {
     /// Sends `signal` (e.g. `SIGKILL`).
     public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// Whether it still runs.
+    public var isRunning: Bool { process.isRunning }
+
     /// Waits for the process to exit, at most `timeout` seconds; `nil` if it is still running.
+    /// A death by signal is reported as `128 + signal`, as a shell would.
     @discardableResult
     public func waitForExit(timeout: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    /// Waits until standard error contains `text`; `false` after `timeout` seconds.
+    public func waitForLog(_ text: String, timeout: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !standardError.contains(text) {
+            if Date() > deadline { return false }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationStatus
+        return true
     }
 
     /// Everything written to standard error so far.
@@ -44,6 +58,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGKILL)
+        }
     }
 }
