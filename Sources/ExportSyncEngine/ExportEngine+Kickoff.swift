@@ -9,6 +9,10 @@ import Logging
 extension ExportEngine {
     /// Starts the run's operation: persists "kickoff sent", POSTs, persists the exact `Location`.
     func performKickoff(_ recovered: RecoveredRun) async {
+        if recovered.run.kind == .upload {
+            await performUpload(recovered)
+            return
+        }
         let run = recovered.run
         var log = logger
         log[metadataKey: "job"] = "\(run.job)"

@@ -57,7 +57,9 @@ public actor ExportEngine {
     private(set) var configuration: Configuration
     private(set) var jobs: [String: JobSpec] = [:]
     private(set) var clients: [String: SourceClient] = [:]
-    private var nextDue: [String: Date] = [:]
+    var nextDue: [String: Date] = [:]
+    /// Upload jobs' inbox bookkeeping (see `ExportEngine+Upload.swift`).
+    var uploadInboxes: [String: UploadInboxProgress] = [:]
     private var inFlightRuns: Set<Int64> = []
     private var inFlightOperations: Set<Int64> = []
     /// Counts completions, so a pass never re-dispatches work whose completion its (older) database
@@ -136,9 +138,6 @@ public actor ExportEngine {
                 nextDue[stored.name] = Date(timeIntervalSince1970: TimeInterval(due))
             }
         }
-        for job in configuration.jobs where job.kind == .sampleAttachmentUpload {
-            logger.warning("job \(job.name): upload jobs are not run by this version of exportsync yet; it is skipped", metadata: ["job": "\(job.name)"])
-        }
         return report
     }
 
@@ -165,6 +164,7 @@ public actor ExportEngine {
             while !Task.isCancelled {
                 let now = Date()
                 if mode == .daemon { await scheduleDueJobs(now: now) }
+                await scheduleUploadJobs(now: now, mode: mode)
                 let dispatched = await dispatchWork(now: now, group: &group)
                 await refreshProgress(now: now)
                 onPass(progress)
@@ -179,7 +179,7 @@ public actor ExportEngine {
         return outcome
     }
 
-    /// Creates a run for every export job whose due time has come.
+    /// Creates a run for every export job whose due time has come (upload jobs: ``scheduleUploadJobs(now:mode:)``).
     func scheduleDueJobs(now: Date) async {
         for job in configuration.jobs where job.kind != .sampleAttachmentUpload {
             if let due = nextDue[job.name], due > now { continue }
