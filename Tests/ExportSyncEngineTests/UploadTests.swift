@@ -134,3 +134,39 @@ struct UploadTests {
         #expect(try harness.lastRuns()["evidence"]?["phase"] as? String == "failed")
     }
 }
+
+@Suite("Upload jobs in the daemon", .serialized)
+struct UploadDaemonTests {
+    @Test("a file appended to while the daemon watches is uploaded once, complete, after it settles")
+    func growingFileInTheDaemon() async throws {
+        let harness = try await SandboxHarness(scenarioTOML: uploadScenario())
+        defer { Task { await harness.shutdown() } }
+        try harness.writeConfig(jobs: uploadJob("evidence", inbox: harness.inbox))
+        try FileManager.default.createDirectory(at: harness.inbox, withIntermediateDirectories: true)
+        let daemon = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
+                                      environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "run-growing")
+        let url = harness.inbox.appendingPathComponent("scan.tiff")
+        var written: [UInt8] = []
+        try Data().write(to: url)
+        let handle = try FileHandle(forWritingTo: url)
+        for chunk in 0..<8 {
+            let bytes = testBytes(20_000, seed: UInt8(50 + chunk))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(bytes))
+            written += bytes
+            try await Task.sleep(for: .milliseconds(400))
+        }
+        try handle.close()
+        let digest = SHA256Hex.of(Data(written))
+        #expect(await harness.server.receivedUploads().isEmpty, "nothing is sent while the file grows")
+
+        let end = Date().addingTimeInterval(30)
+        while harness.inboxNames("done").isEmpty, Date() < end {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        daemon.send(SIGTERM)
+        #expect(await daemon.waitForExit(timeout: 15) == 0, "\(daemon.standardError.suffix(3_000))")
+        #expect(await harness.server.receivedUploads().map(\.sha256) == [digest], "\(daemon.standardError.suffix(3_000))")
+        #expect(harness.inboxNames("done") == ["scan.tiff"])
+    }
+}
