@@ -56,7 +56,7 @@ extension ExportEngine {
                 log.error("cannot read the finished uploads of job \(job.name): \(error)")
             }
             if progress.nextScanAt <= now {
-                await scanInbox(job: job, inbox: inbox, now: now, progress: &progress, logger: log)
+                await scanInbox(job: job, inbox: inbox, now: now, mode: mode, progress: &progress, logger: log)
             }
             uploadInboxes[job.name] = progress
             if mode == .daemon { nextDue[job.name] = progress.nextScanAt }
@@ -64,14 +64,19 @@ extension ExportEngine {
     }
 
     /// Scans the inbox and claims at most one file (upload jobs carry one file at a time).
-    private func scanInbox(job: JobSpec, inbox: UploadInbox, now: Date, progress: inout UploadInboxProgress, logger log: Logger) async {
+    private func scanInbox(job: JobSpec, inbox: UploadInbox, now: Date, mode: Mode, progress: inout UploadInboxProgress, logger log: Logger) async {
         try? FileManager.default.createDirectory(atPath: inbox.directory, withIntermediateDirectories: true)
         let scan = progress.scanner.scan(directory: inbox.directory, now: now)
         let following = job.schedule.nextDue(lastScheduled: Int64(now.timeIntervalSince1970))
             .map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? now.addingTimeInterval(30)
         progress.nextScanAt = min(following, scan.nextSettleAt ?? following)
         if !scan.unsettledNames.isEmpty {
-            log.debug("waiting for \(scan.unsettledNames.count) file(s) to settle: \(scan.unsettledNames.joined(separator: ", "))")
+            let names = scan.unsettledNames.joined(separator: ", ")
+            if mode == .once {
+                log.info("\(scan.unsettledNames.count) file(s) changed within the last \(inbox.settleSeconds) s and are left for a later run: \(names)")
+            } else {
+                log.debug("waiting for \(scan.unsettledNames.count) file(s) to settle: \(names)")
+            }
         }
         for file in scan.settled {
             if let problem = Self.uploadProblem(name: file.name, size: file.size, inbox: inbox) {
