@@ -119,6 +119,41 @@ struct UploadTests {
         #expect(harness.inboxNames("done") == ["strict-again.pdf"])
     }
 
+    @Test("transient faults: a 503 on the PUT is retried at once; a 503 on the attachmentUpload leaves the file for the next run")
+    func transientFaults() async throws {
+        let faults = """
+            [[faults]]
+            route = "workiva.upload"
+            requests = [1]
+            kind = "status"
+            status = 503
+
+            [[faults]]
+            route = "workiva.kickoff"
+            requests = [2]
+            kind = "status"
+            status = 503
+
+            """
+        let harness = try await SandboxHarness(scenarioTOML: uploadScenario(faults: faults))
+        defer { Task { await harness.shutdown() } }
+        try harness.writeConfig(jobs: uploadJob("evidence", inbox: harness.inbox))
+        let first = try harness.drop("first.pdf", testBytes(8_000, seed: 13))
+        let firstRun = try await harness.runOnce()
+        #expect(await harness.server.receivedUploads().map(\.sha256) == [first], "\(firstRun.log.suffix(3_000))")
+        #expect(harness.inboxNames("done") == ["first.pdf"])
+
+        let second = try harness.drop("second.pdf", testBytes(8_000, seed: 14))
+        let refused = try await harness.runOnce()
+        #expect(refused.log.contains("stays in the inbox"), "\(refused.log.suffix(3_000))")
+        #expect(harness.inboxNames() == ["second.pdf"])
+        let retried = try await harness.runOnce()
+        #expect(retried.status == 0, "\(retried.log.suffix(3_000))")
+        #expect(await harness.server.receivedUploads().map(\.sha256) == [first, second])
+        #expect(harness.inboxNames("done") == ["first.pdf", "second.pdf"])
+        #expect(harness.inboxNames("failed").isEmpty)
+    }
+
     @Test("an operation that ends failed: failed/ with the server's code and message")
     func operationFailed() async throws {
         let harness = try await SandboxHarness(scenarioTOML: uploadScenario())
