@@ -132,19 +132,23 @@ extension StateStore {
 
     /// Records that an upload's PUT finished: `uploading → polling`, polled first at `nextPollAt`.
     public func recordUploadFinished(run runID: Int64, nextPollAt: Date, at now: Date = Date()) async throws -> RunAction {
-        try await write { db in
-            var (run, operation) = try Self.loadRun(db, runID)
-            var machine = try Self.machine(for: run, operation: operation, runID: runID)
-            let action = try Self.apply(.uploadFinished(nextPollAt: nextPollAt), to: &machine, runID: runID)
-            var op = try Self.require(operation, runID: runID)
-            op.nextPollAt = nextPollAt
-            op.updatedAt = now
-            try op.update(db)
-            run.phase = machine.state.phase
-            run.updatedAt = now
-            try run.update(db)
-            return action
-        }
+        try await write { db in try Self.applyUploadFinished(db, runID: runID, nextPollAt: nextPollAt, now: now).action }
+    }
+
+    /// The `uploading → polling` step inside a caller's transaction; answers the run's action and
+    /// its operation (``recordUploadSent(run:nextPollAt:at:)`` also updates the uploads row).
+    static func applyUploadFinished(_ db: Database, runID: Int64, nextPollAt: Date, now: Date) throws -> (action: RunAction, operation: OperationRecord) {
+        var (run, operation) = try loadRun(db, runID)
+        var stateMachine = try Self.machine(for: run, operation: operation, runID: runID)
+        let action = try apply(.uploadFinished(nextPollAt: nextPollAt), to: &stateMachine, runID: runID)
+        var op = try require(operation, runID: runID)
+        op.nextPollAt = nextPollAt
+        op.updatedAt = now
+        try op.update(db)
+        run.phase = stateMachine.state.phase
+        run.updatedAt = now
+        try run.update(db)
+        return (action, op)
     }
 
     /// Records a poll answer saying the operation is still running: poll count, status, and the

@@ -138,16 +138,7 @@ extension StateStore {
     /// with the operation that accepted it.
     public func recordUploadSent(run runID: Int64, nextPollAt: Date, at now: Date = Date()) async throws -> RunAction {
         try await write { db in
-            var (run, operation) = try Self.loadRun(db, runID)
-            var machine = try Self.machine(for: run, operation: operation, runID: runID)
-            let action = try Self.apply(.uploadFinished(nextPollAt: nextPollAt), to: &machine, runID: runID)
-            var op = try Self.require(operation, runID: runID)
-            op.nextPollAt = nextPollAt
-            op.updatedAt = now
-            try op.update(db)
-            run.phase = machine.state.phase
-            run.updatedAt = now
-            try run.update(db)
+            let (action, op) = try Self.applyUploadFinished(db, runID: runID, nextPollAt: nextPollAt, now: now)
             guard var upload = try UploadRecord.filter(Column("run_id") == runID).fetchOne(db) else {
                 throw StateStoreError.inconsistentRun(runID: runID, detail: "upload run without an uploads row")
             }
