@@ -1,3 +1,4 @@
+public import ExportSyncCore
 public import Foundation
 
 /// A configured job as the store tracks it: enough to notice configuration changes.
@@ -17,6 +18,11 @@ public struct JobRegistration: Sendable, Hashable {
         self.fingerprint = fingerprint
         self.kind = kind
         self.source = source
+    }
+
+    /// The registration of a configured job.
+    public init(_ job: JobSpec) {
+        self.init(name: job.name, fingerprint: job.fingerprint, kind: job.kind.rawValue, source: job.source)
     }
 }
 

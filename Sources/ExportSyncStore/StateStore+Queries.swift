@@ -5,12 +5,12 @@ import GRDB
 extension StateStore {
     /// The run with `id`, if any.
     public func run(id: Int64) async throws -> StoredRun? {
-        try await read { db in try RunRecord.fetchOne(db, key: id).map { StoredRun($0, id: id) } }
+        try await read { db in try RunRecord.fetch(db, id: id).map { StoredRun($0, id: id) } }
     }
 
     /// The operation with `id`, if any.
     public func operation(id: Int64) async throws -> StoredOperation? {
-        try await read { db in try OperationRecord.fetchOne(db, key: id).map { StoredOperation($0, id: id) } }
+        try await read { db in try OperationRecord.fetch(db, id: id).map { StoredOperation($0, id: id) } }
     }
 
     /// Files produced by `run`, oldest first.
@@ -43,27 +43,44 @@ extension StateStore {
     public func unfinishedRuns(in phases: Set<RunPhase> = Set(RunPhase.unfinished)) async throws -> [RecoveredRun] {
         let wanted = RunPhase.unfinished.filter(phases.contains)
         guard !wanted.isEmpty else { return [] }
+        return try await read { db in try Self.recoveredRuns(db, sql: StateQueries.unfinishedRuns(phases: wanted)) }
+    }
+
+    /// The first `limit` runs in `phase`, oldest first, with their operation and state machine:
+    /// what the engine's loop reads each pass. One range of the unfinished-runs index, so the
+    /// cost is `limit` rows however many runs wait in that phase.
+    public func runs(in phase: RunPhase, limit: Int) async throws -> [RecoveredRun] {
+        guard RunPhase.unfinished.contains(phase), limit > 0 else { return [] }
         return try await read { db in
-            // Split each `runs.*, operations.*` row at the width of `runs`, whatever migrations added.
-            let runColumnCount = try db.columns(in: "runs").count
-            let rows = try Row.fetchAll(db, sql: StateQueries.unfinishedRuns(phases: wanted), adapter: ScopeAdapter([
-                    "run": RangeRowAdapter(0..<runColumnCount),
-                    "operation": SuffixRowAdapter(fromIndex: runColumnCount),
-                ]))
-            return try rows.map { row in
-                let run = try RunRecord(row: row.scopes["run"] ?? row)
-                let runID = try Self.id(of: run)
-                var operation: OperationRecord?
-                if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
-                    operation = OperationRecord(row: scope)
-                }
-                let machine = try Self.machine(for: run, operation: operation, runID: runID)
-                return RecoveredRun(
-                    run: StoredRun(run, id: runID),
-                    operation: try operation.map { StoredOperation($0, id: try Self.id(of: $0)) },
-                    machine: machine)
-            }
+            try Self.recoveredRuns(db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, limit])
         }
+    }
+
+    private static func recoveredRuns(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [RecoveredRun] {
+        // Split each `runs.*, operations.*` row at the width of `runs`, whatever migrations added.
+        let runColumnCount = try db.columns(in: "runs").count
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments, adapter: ScopeAdapter([
+                "run": RangeRowAdapter(0..<runColumnCount),
+                "operation": SuffixRowAdapter(fromIndex: runColumnCount),
+            ]))
+        return try rows.map { row in
+            let run = try RunRecord(row: row.scopes["run"] ?? row)
+            let runID = try Self.id(of: run)
+            var operation: OperationRecord?
+            if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
+                operation = OperationRecord(row: scope)
+            }
+            let machine = try Self.machine(for: run, operation: operation, runID: runID)
+            return RecoveredRun(
+                run: StoredRun(run, id: runID),
+                operation: try operation.map { StoredOperation($0, id: try Self.id(of: $0)) },
+                machine: machine)
+        }
+    }
+
+    /// How many runs wait on an operation (the `polling` part of `STATUS=`): an index count.
+    public func pendingOperationCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0 }
     }
 
     /// Operations whose next poll is due at or before `until` (all scheduled ones when `nil`),
@@ -71,7 +88,7 @@ extension StateStore {
     public func operationsDueForPoll(until: Date?, limit: Int = 100) async throws -> [PollTarget] {
         try await read { db in
             let operations = try OperationRecord.fetchAll(
-                db, sql: StateQueries.pollQueue, arguments: [until ?? Date.distantFuture, limit])
+                db, sql: StateQueries.pollQueue, arguments: [StorageDate(until ?? Date.distantFuture), limit])
             let ids = operations.compactMap(\.id)
             let followers = try RunRecord
                 .filter(ids.contains(Column("operation_id")) && Column("phase") == RunPhase.polling.rawValue)
@@ -94,7 +111,7 @@ extension StateStore {
     public func earliestNextPoll(after: Date? = nil) async throws -> Date? {
         try await read { db in
             if let after {
-                return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?", arguments: [after])
+                return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?", arguments: [StorageDate(after)])
             }
             return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at IS NOT NULL")
         }
@@ -121,7 +138,7 @@ extension StateStore {
                 FROM runs JOIN operations ON operations.id = runs.operation_id
                 WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
                 """
-            let pendingCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(pendingSQL)") ?? 0
+            let pendingCount = try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0
             let pending = try Row.fetchAll(db, sql: """
                 SELECT runs.id AS run_id, runs.job, runs.phase, operations.next_poll_at, operations.poll_count,
                        operations.last_status, operations.location
@@ -165,6 +182,24 @@ enum StateQueries {
             ORDER BY runs.phase = 'polling', operations.next_poll_at, runs.id
             """
     }
+
+    /// Runs in one phase (argument 1), by id, at most argument 2. Repeating the partial index's
+    /// condition lets SQLite read the range `phase = ?` of it, already in id order (no sort).
+    static let runsInPhase = """
+        SELECT runs.*, operations.*
+        FROM runs LEFT JOIN operations ON operations.id = runs.operation_id
+        WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+          AND runs.phase = ?
+        ORDER BY runs.id
+        LIMIT ?
+        """
+
+    /// Runs waiting on an operation (polling, or uploading/downloading one).
+    static let pendingOperationCount = """
+        SELECT COUNT(*) FROM runs
+        WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+          AND runs.operation_id IS NOT NULL
+        """
 
     /// Operations to poll up to an instant (argument 1), earliest first, at most argument 2.
     static let pollQueue = """

@@ -2,6 +2,25 @@ public import ExportSyncCore
 public import Foundation
 import GRDB
 
+/// A run to create for a job that came due: the arguments of ``StateStore/createDueRun(job:kind:scheduledFor:deadline:nextDueAt:at:)``.
+public struct DueRunRequest: Sendable, Hashable {
+    public var job: String
+    public var kind: RunKind
+    public var scheduledFor: Date
+    public var deadline: Date
+    /// The job's following due time (`nil`: never again).
+    public var nextDueAt: Date?
+
+    /// Creates a request.
+    public init(job: String, kind: RunKind, scheduledFor: Date, deadline: Date, nextDueAt: Date?) {
+        self.job = job
+        self.kind = kind
+        self.scheduledFor = scheduledFor
+        self.deadline = deadline
+        self.nextDueAt = nextDueAt
+    }
+}
+
 /// Server-side details of an operation that ended in a terminal failure (Workiva `failed` or
 /// `cancelled`, WebAdMIT `Failed`, `Empty List`, …).
 public struct OperationFailure: Sendable, Hashable {
@@ -30,24 +49,54 @@ extension StateStore {
     public func createDueRun(
         job: String, kind: RunKind, scheduledFor: Date, deadline: Date, nextDueAt: Date?, at now: Date = Date()
     ) async throws -> StoredRun {
-        try await write { db in
-            guard var jobRecord = try JobRecord.fetchOne(db, key: job) else { throw StateStoreError.unknownJob(job) }
-            if let unfinished = try RunRecord
-                .filter(Column("job") == job && RunPhase.unfinished.map(\.rawValue).contains(Column("phase")))
-                .fetchOne(db), let id = unfinished.id {
-                throw StateStoreError.jobHasUnfinishedRun(job: job, runID: id)
+        let request = DueRunRequest(job: job, kind: kind, scheduledFor: scheduledFor, deadline: deadline, nextDueAt: nextDueAt)
+        return try await write { db in try Self.insertDueRun(db, request, now: now) }
+    }
+
+    /// ``createDueRun(job:kind:scheduledFor:deadline:nextDueAt:at:)`` for many jobs in one
+    /// transaction (a restart or a shared schedule brings thousands due at once). Each request
+    /// succeeds or fails on its own; the answers are in the order of `requests`.
+    public func createDueRuns(_ requests: [DueRunRequest], at now: Date = Date()) async throws -> [Result<StoredRun, StateStoreError>] {
+        let path = self.path
+        return try await write { db in
+            try requests.map { request -> Result<StoredRun, StateStoreError> in
+                var created: StoredRun?
+                do {
+                    try db.inSavepoint {
+                        created = try Self.insertDueRun(db, request, now: now)
+                        return .commit
+                    }
+                } catch let error as StateStoreError {
+                    return .failure(error)
+                } catch let error as DatabaseError where db.isInsideTransaction {
+                    return .failure(.sqlite(path: path, detail: error.message ?? "\(error.resultCode)"))
+                }
+                guard let created else { throw StateStoreError.unknownJob(request.job) }
+                return .success(created)
             }
-            var run = RunRecord(
-                id: nil, job: job, kind: kind, phase: .due, attemptCount: 0, createdAt: now, updatedAt: now,
-                scheduledFor: scheduledFor, deadline: deadline, kickoffSentAt: nil, possibleDuplicate: false,
-                failureReason: nil, failureRetryable: nil, finishedAt: nil, operationId: nil)
-            try run.insert(db)
-            jobRecord.lastScheduledAt = scheduledFor
-            jobRecord.nextDueAt = nextDueAt
-            jobRecord.updatedAt = now
-            try jobRecord.update(db)
-            return try StoredRun(run, id: Self.id(of: run))
         }
+    }
+
+    private static func insertDueRun(_ db: Database, _ request: DueRunRequest, now: Date) throws -> StoredRun {
+        let job = request.job
+        guard var jobRecord = try JobRecord.fetch(db, name: job) else { throw StateStoreError.unknownJob(job) }
+        // The partial unique index over unfinished runs answers this in one lookup.
+        let unfinishedSQL = """
+            SELECT id FROM runs WHERE job = ? AND phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+            """
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: unfinishedSQL), arguments: [job]) {
+            throw StateStoreError.jobHasUnfinishedRun(job: job, runID: id)
+        }
+        var run = RunRecord(
+            id: nil, job: job, kind: request.kind, phase: .due, attemptCount: 0, createdAt: now, updatedAt: now,
+            scheduledFor: request.scheduledFor, deadline: request.deadline, kickoffSentAt: nil, possibleDuplicate: false,
+            failureReason: nil, failureRetryable: nil, finishedAt: nil, operationId: nil)
+        try run.insert(db)
+        jobRecord.lastScheduledAt = request.scheduledFor
+        jobRecord.nextDueAt = request.nextDueAt
+        jobRecord.updatedAt = now
+        try jobRecord.update(db)
+        return try StoredRun(run, id: Self.id(of: run))
     }
 
     /// Records that the kickoff is about to be sent: `due → starting`, or again after a restart
@@ -73,9 +122,8 @@ extension StateStore {
             run.operationId = nil
             run.updatedAt = now
             try run.update(db)
-            try db.execute(
-                sql: "UPDATE jobs SET last_run_started_at = ?, updated_at = ? WHERE name = ?",
-                arguments: [now, now, run.job])
+            try db.cachedStatement(sql: "UPDATE jobs SET last_run_started_at = ?, updated_at = ? WHERE name = ?")
+                .execute(arguments: [StorageDate(now), StorageDate(now), run.job])
             return action
         }
     }
@@ -187,10 +235,9 @@ extension StateStore {
                     runID: runID, IllegalRunTransition(kind: run.kind, phase: run.phase, event: .operationSucceeded))
             }
             let operationID = try Self.id(of: op)
-            let followers = try RunRecord
-                .filter(Column("operation_id") == operationID && Column("phase") == RunPhase.polling.rawValue)
-                .order(Column("id"))
-                .fetchAll(db)
+            let followers = try RunRecord.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM runs WHERE operation_id = ? AND phase = 'polling' ORDER BY id"),
+                arguments: [operationID])
             var moved: [Int64] = [runID]
             var firstAction: RunAction?
             for var follower in [run] + followers.filter({ $0.id != runID }) {
@@ -293,8 +340,8 @@ extension StateStore {
     // MARK: - Helpers shared by the transitions
 
     static func loadRun(_ db: Database, _ runID: Int64) throws -> (RunRecord, OperationRecord?) {
-        guard let run = try RunRecord.fetchOne(db, key: runID) else { throw StateStoreError.runNotFound(runID) }
-        let operation = try run.operationId.flatMap { try OperationRecord.fetchOne(db, key: $0) }
+        guard let run = try RunRecord.fetch(db, id: runID) else { throw StateStoreError.runNotFound(runID) }
+        let operation = try run.operationId.flatMap { try OperationRecord.fetch(db, id: $0) }
         return (run, operation)
     }
 

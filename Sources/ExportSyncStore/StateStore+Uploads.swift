@@ -80,7 +80,7 @@ extension StateStore {
             if let found = existing, let id = found.id, found.state != UploadState.failed.rawValue {
                 return .alreadyKnown(StoredUpload(found, id: id))
             }
-            guard var jobRecord = try JobRecord.fetchOne(db, key: job) else { throw StateStoreError.unknownJob(job) }
+            guard var jobRecord = try JobRecord.fetch(db, name: job) else { throw StateStoreError.unknownJob(job) }
             if let unfinished = try RunRecord
                 .filter(Column("job") == job && RunPhase.unfinished.map(\.rawValue).contains(Column("phase")))
                 .fetchOne(db), let id = unfinished.id {
@@ -179,7 +179,7 @@ extension StateStore {
             guard var upload = try UploadRecord.fetchOne(db, key: uploadID) else {
                 throw StateStoreError.inconsistentRun(runID: 0, detail: "upload \(uploadID) not found")
             }
-            if let runID = upload.runId, let run = try RunRecord.fetchOne(db, key: runID), upload.operationId == nil {
+            if let runID = upload.runId, let run = try RunRecord.fetch(db, id: runID), upload.operationId == nil {
                 upload.operationId = run.operationId
             }
             upload.state = state.rawValue

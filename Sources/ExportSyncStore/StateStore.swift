@@ -11,9 +11,11 @@ import GRDB
 /// `foreign_keys=ON` and a busy timeout (the writer uses `busyTimeout`; GRDB gives pool readers
 /// 10 s), so a second process (the `status` command) waits for the lock instead of failing.
 ///
-/// Every `record…` method is one transaction: it rebuilds the run's ``RunStateMachine`` from
-/// its row, applies the event (an illegal one throws ``StateStoreError/illegalTransition(runID:_:)``
-/// and writes nothing), then writes the run and its operation or file rows together.
+/// Every `record…` method is atomic: it rebuilds the run's ``RunStateMachine`` from its row,
+/// applies the event (an illegal one throws ``StateStoreError/illegalTransition(runID:_:)`` and
+/// writes nothing), then writes the run and its operation or file rows together. Transitions
+/// requested at the same time share one transaction, each in its own savepoint (group commit,
+/// ``GroupCommitQueue``); a method returns only once its transaction has committed.
 public final class StateStore: Sendable {
     /// How to open the database.
     public enum AccessMode: Sendable, Hashable {
@@ -29,6 +31,23 @@ public final class StateStore: Sendable {
     public static var schemaVersion: Int { StateSchema.currentVersion }
 
     let pool: DatabasePool
+    /// Every transition goes through it: concurrent ones share a transaction (group commit).
+    let writer: GroupCommitQueue
+
+    /// How many transactions carried how many writes since the store was opened.
+    public struct WriteStatistics: Sendable, Hashable {
+        /// Transactions committed.
+        public var transactions: Int
+        /// Writes (state transitions and bookkeeping) committed in them.
+        public var writes: Int
+    }
+
+    /// Transactions and writes committed since the store was opened; writes per transaction
+    /// above one is group commit at work.
+    public var writeStatistics: WriteStatistics {
+        let statistics = writer.statistics
+        return WriteStatistics(transactions: statistics.transactions, writes: statistics.writes)
+    }
 
     /// Opens (and for ``AccessMode/readWrite`` creates and migrates) the database at `path`.
     ///
@@ -55,6 +74,7 @@ public final class StateStore: Sendable {
         } catch {
             throw Self.openError(error, path: path)
         }
+        writer = GroupCommitQueue(pool: pool)
         do {
             let found = try pool.read { db in try Self.checkOwnership(db, path: path) }
             switch mode {
@@ -107,10 +127,12 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction, mapping SQLite errors to ``StateStoreError``.
+    /// Runs `body` atomically in a write transaction (shared with concurrent writes, see
+    /// ``GroupCommitQueue``) and returns once that transaction has committed, mapping SQLite
+    /// errors to ``StateStoreError``.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            return try await writer.write(body)
         } catch let error as DatabaseError {
             throw StateStoreError.sqlite(path: path, detail: error.message ?? "\(error.resultCode)")
         }

@@ -22,3 +22,16 @@ struct FileRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersista
         id = inserted.rowID
     }
 }
+
+extension FileRecord {
+    /// Encodes by hand, like ``RunRecord``.
+    func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["path"] = path
+        container["size"] = size
+        container["sha256"] = sha256
+        container["run_id"] = runId
+        container["operation_id"] = operationId
+        container["written_at"] = StorageDate.wrap(writtenAt)
+    }
+}

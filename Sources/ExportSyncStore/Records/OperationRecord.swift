@@ -52,3 +52,28 @@ extension OperationRecord {
         updatedAt = row["updated_at"]
     }
 }
+
+extension OperationRecord {
+    /// Encodes by hand, like ``RunRecord``.
+    func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["run_id"] = runId
+        container["location"] = location
+        container["x_version"] = xVersion
+        container["provider_export_id"] = providerExportId
+        container["provider_export_file_id"] = providerExportFileId
+        container["next_poll_at"] = StorageDate.wrap(nextPollAt)
+        container["poll_count"] = pollCount
+        container["last_status"] = lastStatus
+        container["details"] = details
+        container["original_request"] = originalRequest
+        container["deadline"] = StorageDate.wrap(deadline)
+        container["created_at"] = StorageDate.wrap(createdAt)
+        container["updated_at"] = StorageDate.wrap(updatedAt)
+    }
+
+    /// The operation with `id`, through a cached statement.
+    static func fetch(_ db: Database, id: Int64) throws -> OperationRecord? {
+        try OperationRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM operations WHERE id = ?"), arguments: [id])
+    }
+}

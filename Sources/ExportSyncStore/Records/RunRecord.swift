@@ -56,3 +56,30 @@ extension RunRecord {
         operationId = row["operation_id"]
     }
 }
+
+extension RunRecord {
+    /// Encodes by hand: every transition writes its run, and GRDB's `Encodable` path (with its
+    /// ICU date formatting) cost more than the SQL itself.
+    func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["job"] = job
+        container["kind"] = kind.rawValue
+        container["phase"] = phase.rawValue
+        container["attempt_count"] = attemptCount
+        container["created_at"] = StorageDate.wrap(createdAt)
+        container["updated_at"] = StorageDate.wrap(updatedAt)
+        container["scheduled_for"] = StorageDate.wrap(scheduledFor)
+        container["deadline"] = StorageDate.wrap(deadline)
+        container["kickoff_sent_at"] = StorageDate.wrap(kickoffSentAt)
+        container["possible_duplicate"] = possibleDuplicate
+        container["failure_reason"] = failureReason
+        container["failure_retryable"] = failureRetryable
+        container["finished_at"] = StorageDate.wrap(finishedAt)
+        container["operation_id"] = operationId
+    }
+
+    /// The run with `id`, through a cached statement (the query interface compiles SQL each call).
+    static func fetch(_ db: Database, id: Int64) throws -> RunRecord? {
+        try RunRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id])
+    }
+}

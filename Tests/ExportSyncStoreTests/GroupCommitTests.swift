@@ -1,0 +1,149 @@
+import ExportSyncCore
+import Foundation
+import GRDB
+import Testing
+@testable import ExportSyncStore
+
+@Suite("Group commit, batched scheduling, bounded reads")
+struct GroupCommitTests {
+    static let location = "https://api.example.test/operations/op"
+
+    @Test("concurrent transitions share transactions, and every one is committed when its call returns")
+    func concurrentTransitionsShareCommits() async throws {
+        let temp = try TemporaryDatabase()
+        defer { temp.cleanUp() }
+        let store = try StateStore(path: temp.path)
+        let names = (0..<300).map { "job-\($0)" }
+        try await store.registerJobs(names)
+        let runIDs = try await store.createDueRuns(names.map {
+            DueRunRequest(job: $0, kind: .export, scheduledFor: Instant.base, deadline: Instant.at(3_600), nextDueAt: nil)
+        }, at: Instant.base).map { try $0.get().id }
+        let before = store.writeStatistics
+
+        // Each task checks, right after its call returns, that a separate connection sees the row:
+        // the answer comes only after the shared transaction committed.
+        let raw = try temp.rawConnection()
+        let seenCommitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for (index, runID) in runIDs.enumerated() {
+                group.addTask {
+                    _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
+                    _ = try await store.recordOperationAccepted(
+                        run: runID, location: "\(Self.location)-\(index)", xVersion: "2026-01-01",
+                        nextPollAt: Instant.at(10), at: Instant.at(2))
+                    return try await raw.read { db in
+                        try String.fetchOne(db, sql: "SELECT phase FROM runs WHERE id = ?", arguments: [runID]) == "polling"
+                    }
+                }
+            }
+            return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        #expect(seenCommitted == runIDs.count)
+        let after = store.writeStatistics
+        let writes = after.writes - before.writes
+        let transactions = after.transactions - before.transactions
+        print("group commit: \(writes) transitions in \(transactions) transactions")
+        #expect(writes == 2 * runIDs.count)
+        #expect(transactions < writes, "concurrent transitions must share transactions (\(transactions) for \(writes))")
+        let polling = try await store.runs(in: .polling, limit: 1_000)
+        #expect(polling.count == runIDs.count)
+        #expect(Set(polling.compactMap { $0.operation?.location }).count == runIDs.count)
+    }
+
+    @Test("an illegal transition in a shared transaction is undone alone; its neighbours commit")
+    func failingWriteIsIsolated() async throws {
+        let temp = try TemporaryDatabase()
+        defer { temp.cleanUp() }
+        let store = try StateStore(path: temp.path)
+        let names = (0..<40).map { "job-\($0)" }
+        try await store.registerJobs(names)
+        var runIDs: [Int64] = []
+        for name in names { runIDs.append(try await store.dueRun(name)) }
+        // Odd runs get a file recorded while still `due`: illegal, must write nothing.
+        let outcomes = await withTaskGroup(of: (Int64, Bool).self) { group in
+            for (index, runID) in runIDs.enumerated() {
+                group.addTask {
+                    do {
+                        if index.isMultiple(of: 2) {
+                            _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
+                        } else {
+                            _ = try await store.recordFileWritten(
+                                run: runID, path: "f-\(index).pdf", size: 1, sha256: String(repeating: "0", count: 64), at: Instant.at(1))
+                        }
+                        return (runID, true)
+                    } catch {
+                        #expect(error is StateStoreError, "\(error)")
+                        return (runID, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [Int64: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, runID) in runIDs.enumerated() {
+            let run = try #require(try await store.run(id: runID))
+            if index.isMultiple(of: 2) {
+                #expect(outcomes[runID] == true)
+                #expect(run.phase == .starting)
+            } else {
+                #expect(outcomes[runID] == false)
+                #expect(run.phase == .due)
+                #expect(try await store.files(producedBy: runID).isEmpty)
+            }
+        }
+    }
+
+    @Test("createDueRuns: one transaction for many jobs; a job with a run in flight fails alone")
+    func batchedScheduling() async throws {
+        let temp = try TemporaryDatabase()
+        defer { temp.cleanUp() }
+        let store = try StateStore(path: temp.path)
+        try await store.registerJobs(["a", "b", "c"])
+        let existing = try await store.dueRun("b")
+        let before = store.writeStatistics
+        let results = try await store.createDueRuns(["a", "b", "c", "missing"].map {
+            DueRunRequest(job: $0, kind: .export, scheduledFor: Instant.at(60), deadline: Instant.at(3_660), nextDueAt: Instant.at(7_200))
+        }, at: Instant.at(60))
+        #expect(store.writeStatistics.transactions - before.transactions == 1)
+        #expect(results.count == 4)
+        guard case .success(let a) = results[0], case .success(let c) = results[2] else {
+            Issue.record("a and c must be scheduled: \(results)")
+            return
+        }
+        #expect(a.job == "a" && c.job == "c")
+        guard case .failure(.jobHasUnfinishedRun(let job, let runID)) = results[1] else {
+            Issue.record("b has a run in flight: \(results[1])")
+            return
+        }
+        #expect(job == "b" && runID == existing)
+        guard case .failure(.unknownJob("missing")) = results[3] else {
+            Issue.record("an unknown job must fail alone: \(results[3])")
+            return
+        }
+        #expect(try await store.job(named: "a")?.nextDueAt == Instant.at(7_200))
+        #expect(try await store.job(named: "b")?.nextDueAt == Instant.at(21_600), "b's failed request changed nothing")
+        #expect(try await store.runs(in: .due, limit: 10).map(\.run.id) == [existing, a.id, c.id])
+    }
+
+    @Test("runs(in:limit:) reads one phase oldest first, bounded, from the partial index without a sort")
+    func boundedPhaseRead() async throws {
+        let temp = try TemporaryDatabase()
+        defer { temp.cleanUp() }
+        let store = try StateStore(path: temp.path)
+        let names = (0..<50).map { "job-\($0)" }
+        try await store.registerJobs(names)
+        var runIDs: [Int64] = []
+        for name in names { runIDs.append(try await store.dueRun(name)) }
+        for runID in runIDs.prefix(10) { _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1)) }
+
+        #expect(try await store.runs(in: .due, limit: 5).map(\.run.id) == Array(runIDs[10..<15]))
+        #expect(try await store.runs(in: .starting, limit: 100).map(\.run.id) == Array(runIDs.prefix(10)))
+        #expect(try await store.runs(in: .done, limit: 100).isEmpty, "finished phases are not read")
+        #expect(try await store.runs(in: .due, limit: 0).isEmpty)
+
+        let plan = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhase, arguments: ["due", 5])
+                .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+        }
+        #expect(plan.contains("runs_unfinished_by_phase") || plan.contains("runs_one_unfinished_per_job"), "\(plan)")
+        #expect(!plan.contains("TEMP B-TREE"), "the read must not sort the phase's whole backlog: \(plan)")
+    }
+}
