@@ -49,7 +49,7 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw ConfigurationError(file: filePath, issues: [error])
         }
-        let collector = IssueCollector(locator: TOMLKeyLocator(text: text))
+        let collector = IssueCollector(text: text)
         let absolutePath = filePath.hasPrefix("/") ? filePath : workingDirectory + "/" + filePath
         let context = LoadContext(
             collector: collector,

@@ -41,7 +41,7 @@ extension LoadContext {
 
     private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String) -> JobSpec? {
         let name = reader.string("name")
-        if let name, name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) == nil {
+        if let name, !NamePattern.isJobName(name) {
             reader.report("name", "invalid job name \"\(name)\"; use letters, digits, \".\", \"-\" and \"_\" (at most 64, starting with a letter or digit)")
         }
         let kindText = reader.string("kind", required: true)

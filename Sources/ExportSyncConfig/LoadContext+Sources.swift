@@ -7,7 +7,7 @@ extension LoadContext {
         var sources: [String: SourceSpec] = [:]
         for name in sourcesTable.table.keys.sorted() {
             guard let reader = sourcesTable.table(name) else { continue }
-            guard name.range(of: #"^[a-z0-9][a-z0-9_-]{0,63}$"#, options: .regularExpression) != nil else {
+            guard NamePattern.isSourceName(name) else {
                 collector.report(reader.path, "invalid source name \"\(name)\"; use lower-case letters, digits, \"-\" and \"_\" (at most 64)")
                 continue
             }
@@ -136,7 +136,7 @@ extension LoadContext {
             }
             return .credential(name: value)
         default:
-            guard value.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+            guard NamePattern.isEnvironmentVariableName(value) else {
                 reader.report(route, "invalid environment variable name \"\(value)\"")
                 return nil
             }

@@ -3,9 +3,12 @@ import ExportSyncCore
 /// Collects issues and places each one at the line and column of the key it concerns.
 final class IssueCollector {
     private(set) var issues: [ConfigurationIssue] = []
-    private let locator: TOMLKeyLocator
+    private let text: String
+    /// Built on the first issue only: a valid configuration (the daemon's start) never pays for
+    /// the second scan, which took about a fifth of loading a large one.
+    private lazy var locator = TOMLKeyLocator(text: text)
 
-    init(locator: TOMLKeyLocator) { self.locator = locator }
+    init(text: String) { self.text = text }
 
     func report(_ keyPath: String, _ message: String) {
         let position = locator.position(of: keyPath)
