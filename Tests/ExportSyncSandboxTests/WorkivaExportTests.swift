@@ -285,4 +285,45 @@ struct WorkivaExportTests {
             #expect(sha256Hex(clean.body) == expected.sha256Hex())
         }
     }
+
+    @Test func preparedOperationsExistFromTheStartAndFollowTheirTimeline() async throws {
+        var scenario = TestScenarios.fast(timeline: OperationTimeline(polls: 1, seconds: 0, kickoffRetryAfter: 0, retryAfter: [4]))
+        scenario.workiva.preparedOperations = [
+            PreparedOperations(idPrefix: "backlog-", count: 1_200, resource: "attachment-1", clientId: TestScenarios.clientId)
+        ]
+        try await withSandbox(scenario) { sandbox in
+            let token = try await sandbox.token()
+            let replies = try await Self.pollToEnd(sandbox, "/operations/backlog-001199", token: token)
+            #expect(replies.map(\.status) == [200, 200])
+            #expect(try replies.map { try $0.json()["status"] as? String } == ["acknowledged", "completed"])
+            #expect(replies.first?.header("Retry-After") == "4")
+            let resource = try #require(try replies.last?.json()["resourceUrl"] as? String)
+            let content = try await sandbox.send("GET", resource, headers: SandboxHarness.workivaHeaders(token: token))
+            let expected = try #require(sandbox.scenario.expectedWorkivaContent(resource: "attachment-1", format: "pdf"))
+            #expect(sha256Hex(content.body) == expected.sha256Hex())
+            #expect(try await sandbox.send("GET", "/operations/backlog-001200", headers: SandboxHarness.workivaHeaders(token: token)).status == 404,
+                    "ids run from 000000 to count - 1")
+        }
+    }
+
+    @Test func preparedOperationsMustNameAnExportableResource() throws {
+        let toml = """
+            [[workiva.resources]]
+            id = "sample-1"
+            kind = "sample"
+
+            [[workiva.preparedOperations]]
+            idPrefix = "b-"
+            count = 3
+            resource = "sample-1"
+            clientId = "c"
+            """
+        do {
+            _ = try SandboxScenario.decode(toml: toml)
+            Issue.record("a sample cannot be exported")
+        } catch let error as SandboxScenario.LoadError {
+            #expect(error.description.contains("preparedOperations"), "\(error.description)")
+            #expect(error.description.contains("sample-1"), "\(error.description)")
+        }
+    }
 }

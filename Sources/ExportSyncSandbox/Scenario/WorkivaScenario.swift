@@ -25,6 +25,9 @@ public struct WorkivaScenario: Codable, Sendable {
     /// Exportable resources (attachments, files, documents, …) and samples accepting uploads.
     /// A kick-off naming an id that is not listed gets 404.
     public var resources: [WorkivaResource]
+    /// Export operations that already exist when the sandbox starts, as if kicked off before a
+    /// restart: a daemon's backlog of pending operations to poll (benchmarks, recovery tests).
+    public var preparedOperations: [PreparedOperations]
 
     /// Creates the Workiva part of a scenario.
     public init(
@@ -38,7 +41,8 @@ public struct WorkivaScenario: Codable, Sendable {
         uploadDeadlineSeconds: Double = 60,
         strictUploadAuthorization: Bool = false,
         defaultTimeline: OperationTimeline = .init(),
-        resources: [WorkivaResource] = []
+        resources: [WorkivaResource] = [],
+        preparedOperations: [PreparedOperations] = []
     ) {
         self.clients = clients
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
@@ -51,12 +55,13 @@ public struct WorkivaScenario: Codable, Sendable {
         self.strictUploadAuthorization = strictUploadAuthorization
         self.defaultTimeline = defaultTimeline
         self.resources = resources
+        self.preparedOperations = preparedOperations
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case clients, tokenLifetimeSeconds, requestsPerSecond, pollsPerSecond, retryAfterOn429
         case downloadMode, uploadURLLifetimeSeconds, uploadDeadlineSeconds, strictUploadAuthorization
-        case defaultTimeline, resources
+        case defaultTimeline, resources, preparedOperations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +80,53 @@ public struct WorkivaScenario: Codable, Sendable {
             .strictUploadAuthorization, default: defaults.strictUploadAuthorization)
         self.defaultTimeline = try c.value(.defaultTimeline, default: defaults.defaultTimeline)
         self.resources = try c.value(.resources, default: defaults.resources)
+        self.preparedOperations = try c.value(.preparedOperations, default: defaults.preparedOperations)
+        for batch in preparedOperations {
+            guard let resource = resources.first(where: { $0.id == batch.resource }), resource.kind != .sample else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .preparedOperations, in: c,
+                    debugDescription: "prepared operations '\(batch.idPrefix)…' name resource '\(batch.resource)', which is not an exportable resource of the scenario")
+            }
+        }
+    }
+}
+
+/// A batch of 2026-flavour export operations created at start-up, with ids `idPrefix` followed
+/// by a six-digit number from `000000` to `count - 1`, exporting `resource` for `clientId`.
+/// They follow the resource's (or the default) timeline, counted from the sandbox's start.
+public struct PreparedOperations: Codable, Sendable {
+    /// Prefix of the operation ids.
+    public var idPrefix: String
+    /// How many operations.
+    public var count: Int
+    /// The exported resource; must be listed in `resources`.
+    public var resource: String
+    /// The OAuth client that owns them (only its tokens may poll them).
+    public var clientId: String
+
+    /// Creates a batch.
+    public init(idPrefix: String, count: Int, resource: String, clientId: String) {
+        self.idPrefix = idPrefix
+        self.count = count
+        self.resource = resource
+        self.clientId = clientId
+    }
+
+    /// The id of the batch's operation number `index`.
+    public func operationID(_ index: Int) -> String {
+        let digits = String(index)
+        return idPrefix + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case idPrefix, count, resource, clientId }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.idPrefix = try c.decode(String.self, forKey: .idPrefix)
+        self.count = max(0, try c.decode(Int.self, forKey: .count))
+        self.resource = try c.decode(String.self, forKey: .resource)
+        self.clientId = try c.decode(String.self, forKey: .clientId)
     }
 }
 

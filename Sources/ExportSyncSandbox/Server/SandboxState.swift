@@ -43,6 +43,23 @@ actor SandboxState {
         self.resourcesById = Dictionary(scenario.workiva.resources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.clientsById = Dictionary(scenario.workiva.clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         self.apiKeys = Dictionary(scenario.webadmit.apiKeys.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Date()
+        for batch in scenario.workiva.preparedOperations {
+            guard let resource = resourcesById[batch.resource] else { continue }
+            let content = WorkivaExportChoice(format: "pdf", singleSheet: false).content(for: resource)
+            let timeline = WorkivaTimelineScript(
+                script: resource.timeline ?? scenario.workiva.defaultTimeline,
+                uploadDeadline: scenario.workiva.uploadDeadlineSeconds)
+            operations.reserveCapacity(operations.count + batch.count)
+            for index in 0..<batch.count {
+                let id = batch.operationID(index)
+                operations[id] = WorkivaOperation(
+                    id: id, flavor: .v2026, resourceId: resource.id, clientId: batch.clientId,
+                    userId: "V1ZVc2VyFz" + String(StableRandom.seed(batch.clientId), radix: 16),
+                    timeline: timeline, work: .export(content), created: now, originalRequest: UUID().uuidString.lowercased(),
+                    kickoffPath: "/prepared/\(resource.id)/export", updated: now)
+            }
+        }
     }
 
     // MARK: Faults
