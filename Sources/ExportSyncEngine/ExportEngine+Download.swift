@@ -8,12 +8,12 @@ import Logging
 
 extension ExportEngine {
     /// Downloads a completed operation's result into the output tree, then records the file.
-    func performDownload(_ recovered: RecoveredRun) async {
+    nonisolated func performDownload(_ recovered: RecoveredRun) async {
         let run = recovered.run
         var log = logger
         log[metadataKey: "job"] = "\(run.job)"
         log[metadataKey: "run_id"] = "\(run.id)"
-        guard let job = jobs[run.job], let client = clients[job.source], let template = job.output,
+        guard let (job, client) = await configured(job: run.job), let template = job.output,
               let operation = recovered.operation
         else {
             await fail(run: run.id, reason: "job \(run.job) is no longer configured for export", retryable: false, logger: log)
@@ -32,16 +32,16 @@ extension ExportEngine {
                 let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
                                                          serverFileName: stream.fileName, contentType: stream.contentType)
                 let relative = template.resolve(values)
-                let result = try await write(stream, to: relative)
+                let result = try await write(stream, to: relative, under: await outputRoot)
                 let file = try await store.recordFileWritten(run: run.id, path: relative, size: result.size, sha256: result.sha256)
-                resourceURLs.removeValue(forKey: operation.id)
-                noteFileWritten(at: file.writtenAt)
+                await forget(resourceURLOf: operation.id)
+                await noteFileWritten(at: file.writtenAt)
                 log.notice("wrote \(relative) (\(result.size) bytes)",
                            metadata: ["path": "\(relative)", "size": "\(result.size)", "sha256": "\(result.sha256)"])
                 return
             } catch let failure as ProviderFailure where failure.isTransient && attempt < 3 {
                 log.warning("download attempt \(attempt) failed, trying again: \(failure)")
-                try? await Task.sleep(for: .seconds(pollBackoff(afterPolls: attempt)))
+                try? await Task.sleep(for: .seconds(await pollBackoff(afterPolls: attempt)))
             } catch let failure as ProviderFailure {
                 await fail(run: run.id, reason: "downloading failed: \(failure)", retryable: failure.isTransient || failure == .expiredURL, logger: log)
                 return
@@ -68,11 +68,11 @@ extension ExportEngine {
 
     /// Opens the result: Workiva's `resourceUrl` (learned again from the operation after a
     /// restart), or a WebAdMIT `download_url` fetched fresh right now and never stored.
-    private func openDownload(client: SourceClient, operation: StoredOperation) async throws -> DownloadStream {
+    private nonisolated func openDownload(client: SourceClient, operation: StoredOperation) async throws -> DownloadStream {
         switch client {
         case .workiva(let workiva, let spec):
             let xVersion = operation.xVersion ?? spec.apiVersion.defaultFlavour.xVersion
-            var resource = resourceURLs[operation.id]
+            var resource = await resourceURL(of: operation.id)
             if resource == nil {
                 resource = try await workiva.poll(operationURL: operation.location, xVersion: xVersion).resourceURL
             }
@@ -104,31 +104,30 @@ extension ExportEngine {
     }
 
     /// Streams the body into an ``AtomicFileWriter`` below the output root.
-    private func write(_ stream: DownloadStream, to relative: String) async throws -> AtomicFileWriter.Result {
-        let root = configuration.daemon.outputDirectory
+    private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String) async throws -> AtomicFileWriter.Result {
         let target = root + "/" + relative
         // The template already refuses `..` and sanitises values; check once more where it lands.
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
             throw AtomicFileWriter.Failure.cannotCreate(path: target, errno: EPERM)
         }
         let writer = try AtomicFileWriter(targetPath: target, expectedLength: stream.contentLength)
-        noteDownloadBytes(delta: 0, total: stream.contentLength ?? 0)
+        await noteDownloadBytes(delta: 0, total: stream.contentLength ?? 0)
         var reported: Int64 = 0
         do {
             for try await chunk in stream.body {
                 try writer.write(chunk)
                 if writer.bytesWritten - reported >= 8 << 20 {
-                    noteDownloadBytes(delta: writer.bytesWritten - reported, total: 0)
+                    await noteDownloadBytes(delta: writer.bytesWritten - reported, total: 0)
                     reported = writer.bytesWritten
                 }
             }
         } catch {
             writer.discard()
-            noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
+            await noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
             if error is AtomicFileWriter.Failure || error is CancellationError { throw error }
             throw ProviderFailure.transient(reason: "the download was cut off: \(error)", retryAfter: nil)
         }
-        noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
+        await noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
         return try writer.commit()
     }
 }

@@ -8,7 +8,9 @@ import Logging
 
 extension ExportEngine {
     /// Starts the run's operation: persists "kickoff sent", POSTs, persists the exact `Location`.
-    func performKickoff(_ recovered: RecoveredRun) async {
+    /// Runs off the actor (like the poll and the download), so runs proceed in parallel; it
+    /// touches the engine's state only through short isolated calls.
+    nonisolated func performKickoff(_ recovered: RecoveredRun) async {
         if recovered.run.kind == .upload {
             await performUpload(recovered)
             return
@@ -17,7 +19,7 @@ extension ExportEngine {
         var log = logger
         log[metadataKey: "job"] = "\(run.job)"
         log[metadataKey: "run_id"] = "\(run.id)"
-        guard let job = jobs[run.job], let client = clients[job.source] else {
+        guard let (job, client) = await configured(job: run.job) else {
             await fail(run: run.id, reason: "job \(run.job) is no longer configured", retryable: false, logger: log)
             return
         }
@@ -34,7 +36,7 @@ extension ExportEngine {
             }
         } catch {
             log.error("cannot record the kickoff of run \(run.id): \(error)")
-            postpone(run: run.id, seconds: 5)
+            await postpone(run: run.id, seconds: 5)
             return
         }
         do {
@@ -66,39 +68,39 @@ extension ExportEngine {
                 await fail(run: run.id, reason: "job \(job.name) does not match its source's type", retryable: false, logger: log)
                 return
             }
-            clearPostponement(run: run.id)
+            await clearPostponement(run: run.id)
         } catch let failure as ProviderFailure {
             await fail(run: run.id, reason: "starting the export failed: \(failure)", retryable: failure.isTransient, logger: log)
         } catch {
             // The POST was answered but the answer could not be recorded: on retry (or restart)
             // the kickoff is re-sent and flagged as a possible duplicate.
             log.error("cannot record the accepted operation of run \(run.id): \(error)")
-            postpone(run: run.id, seconds: 5)
+            await postpone(run: run.id, seconds: 5)
         }
     }
 
     /// The export file's status URL (`GET /api/v1/exports/:export_id/export_files/:id`): what
     /// the run follows. The client polls by the two ids; the URL is recorded for operators.
-    static func webAdmitStatusURL(base: String, file: WebAdmitExportFile) -> String {
+    nonisolated static func webAdmitStatusURL(base: String, file: WebAdmitExportFile) -> String {
         "\(base)/api/v1/exports/\(file.exportID)/export_files/\(file.id)"
     }
 
     /// `url` without query string (pre-signed parts stay out of logs).
-    static func redacted(_ url: String) -> String {
+    nonisolated static func redacted(_ url: String) -> String {
         guard let cut = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
         return String(url[..<cut])
     }
 
     /// Records a run's failure and logs it once, with the reason.
-    func fail(run runID: Int64, reason: String, retryable: Bool, operationFailure: OperationFailure? = nil, logger log: Logger) async {
+    nonisolated func fail(run runID: Int64, reason: String, retryable: Bool, operationFailure: OperationFailure? = nil, logger log: Logger) async {
         do {
             _ = try await store.recordFailure(run: runID, reason: reason, retryable: retryable, operationFailure: operationFailure)
-            noteRunFailed()
+            await noteRunFailed()
             log.error("run \(runID) failed: \(reason)\(retryable ? " (tried again at the job's next scheduled time)" : "")",
                       metadata: ["retryable": "\(retryable)"])
         } catch {
             log.error("cannot record the failure of run \(runID) (\(reason)): \(error)")
-            postpone(run: runID, seconds: 5)
+            await postpone(run: runID, seconds: 5)
         }
     }
 }

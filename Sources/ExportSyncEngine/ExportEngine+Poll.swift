@@ -8,7 +8,7 @@ import Logging
 
 extension ExportEngine {
     /// Polls one operation (shared by every run that follows it) and records the answer.
-    func performPoll(_ target: PollTarget) async {
+    nonisolated func performPoll(_ target: PollTarget) async {
         let operation = target.operation
         guard let leadID = target.runIDs.first else { return }
         var log = logger
@@ -16,7 +16,7 @@ extension ExportEngine {
         log[metadataKey: "operation_id"] = "\(operation.id)"
         guard let lead = try? await store.run(id: leadID) else { return }
         log[metadataKey: "job"] = "\(lead.job)"
-        guard let job = jobs[lead.job], let client = clients[job.source] else {
+        guard let (_, client) = await configured(job: lead.job) else {
             await fail(run: leadID, reason: "job \(lead.job) is no longer configured", retryable: false, logger: log)
             return
         }
@@ -32,11 +32,11 @@ extension ExportEngine {
                 let state = try await workiva.poll(operationURL: operation.location, xVersion: operation.xVersion ?? spec.apiVersion.defaultFlavour.xVersion)
                 switch state.outcome {
                 case .pending, .unknown:
-                    let wait = state.retryAfter ?? pollBackoff(afterPolls: operation.pollCount)
+                    let wait = if let retryAfter = state.retryAfter { retryAfter } else { await pollBackoff(afterPolls: operation.pollCount) }
                     _ = try await store.recordPoll(run: leadID, status: state.status, nextPollAt: Date().addingTimeInterval(wait))
                     log.debug("operation \(state.status); next poll in \(wait) s", metadata: ["status": "\(state.status)"])
                 case .succeeded, .succeededWithWarnings, .succeededEmpty:
-                    if let resource = state.resourceURL { resourceURLs[operation.id] = resource }
+                    if let resource = state.resourceURL { await remember(resourceURL: resource, of: operation.id) }
                     _ = try await store.recordOperationSucceeded(run: leadID, status: state.status)
                     log.info("operation completed after \(operation.pollCount + 1) polls", metadata: ["status": "\(state.status)"])
                 case .failed, .cancelled:
@@ -54,7 +54,7 @@ extension ExportEngine {
                 let state = try await webadmit.exportFile(exportID: ids.exportID, fileID: ids.exportFileID)
                 switch state.outcome {
                 case .pending, .unknown:
-                    let wait = pollBackoff(afterPolls: operation.pollCount)
+                    let wait = await pollBackoff(afterPolls: operation.pollCount)
                     _ = try await store.recordPoll(run: leadID, status: state.status, nextPollAt: Date().addingTimeInterval(wait))
                 case .succeeded, .succeededWithWarnings:
                     if state.outcome == .succeededWithWarnings {
@@ -78,7 +78,7 @@ extension ExportEngine {
             default: nil
             }
             if let retryAfter {
-                let wait = retryAfter ?? pollBackoff(afterPolls: operation.pollCount)
+                let wait = if let retryAfter { retryAfter } else { await pollBackoff(afterPolls: operation.pollCount) }
                 log.warning("poll failed, trying again in \(Int(wait)) s: \(failure)")
                 _ = try? await store.recordPoll(run: leadID, status: operation.lastStatus ?? "unknown", nextPollAt: Date().addingTimeInterval(wait))
             } else {

@@ -31,6 +31,9 @@ public actor ExportEngine {
     public struct Outcome: Sendable, Hashable {
         public var filesWritten = 0
         public var runsFailed = 0
+        /// State writes committed, and the transactions that carried them (group commit).
+        public var stateWrites = 0
+        public var stateTransactions = 0
 
         public init() {}
     }
@@ -55,9 +58,14 @@ public actor ExportEngine {
     let logger: Logger
     let limits: Limits
     private(set) var configuration: Configuration
-    private(set) var jobs: [String: JobSpec] = [:]
+    private(set) var jobs = JobTable([])
     private(set) var clients: [String: SourceClient] = [:]
-    var nextDue: [String: Date] = [:]
+    var nextDue: [String: Date] = [:] { didSet { earliestDueCache = nil } }
+    /// `nextDue`'s minimum, computed again only after `nextDue` changed: with 100,000 jobs a
+    /// scan per pass of the loop was most of an idle daemon's work.
+    private var earliestDueCache: Date??
+    /// Set when jobs were (re)loaded: some may have no due time yet, so the next pass scans them all.
+    private var jobsNeedDueScan = true
     /// Upload jobs' inbox bookkeeping (see `ExportEngine+Upload.swift`).
     var uploadInboxes: [String: UploadInboxProgress] = [:]
     private var inFlightRuns: Set<Int64> = []
@@ -88,7 +96,7 @@ public actor ExportEngine {
         self.logger = logger
         self.limits = limits ?? Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
         random = SeededRandomNumberGenerator(seed: randomSeed)
-        jobs = Dictionary(configuration.jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        jobs = JobTable(configuration.jobs)
     }
 
     // MARK: Start-up
@@ -113,16 +121,13 @@ public actor ExportEngine {
         }
         let report = try await syncJobs()
         let actionable = try await store.unfinishedRuns(in: Set(RunPhase.actionableAtStartup))
-        let polling = try await store.statusSnapshot(pendingLimit: 0).pendingOperationCount
+        let polling = try await store.pendingOperationCount()
         return Preparation(temporaryFilesRemoved: removed, jobs: report, unfinishedRuns: actionable.count,
                            pollingRuns: max(0, polling - actionable.filter { $0.operation != nil }.count))
     }
 
     private func syncJobs() async throws -> JobSyncReport {
-        let registrations = configuration.jobs.map {
-            JobRegistration(name: $0.name, fingerprint: $0.fingerprint, kind: $0.kind.rawValue, source: $0.source)
-        }
-        let report = try await store.syncJobs(registrations)
+        let report = try await store.syncJobs(configuration.jobs.map(JobRegistration.init))
         for name in report.removedFromConfig {
             logger.notice("job \(name) is no longer in the configuration; its history is kept", metadata: ["job": "\(name)"])
         }
@@ -130,6 +135,7 @@ public actor ExportEngine {
             logger.info("job \(name) changed in the configuration", metadata: ["job": "\(name)"])
         }
         nextDue = [:]
+        jobsNeedDueScan = true
         for stored in try await store.allJobs() where jobs[stored.name] != nil {
             if let due = stored.nextDueAt {
                 nextDue[stored.name] = due
@@ -146,7 +152,7 @@ public actor ExportEngine {
     public func reload(configuration newConfiguration: Configuration, clients newClients: [String: SourceClient]) async throws {
         configuration = newConfiguration
         clients = newClients
-        jobs = Dictionary(newConfiguration.jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        jobs = JobTable(newConfiguration.jobs)
         _ = try await syncJobs()
         wake.signal()
     }
@@ -176,30 +182,50 @@ public actor ExportEngine {
             }
             group.cancelAll()
         }
+        let statistics = store.writeStatistics
+        outcome.stateWrites = statistics.writes
+        outcome.stateTransactions = statistics.transactions
         return outcome
     }
 
-    /// Creates a run for every export job whose due time has come (upload jobs: ``scheduleUploadJobs(now:mode:)``).
+    /// Creates a run for every export job whose due time has come (upload jobs: ``scheduleUploadJobs(now:mode:)``),
+    /// all in one transaction: a restart or a shared schedule can bring thousands due at once.
     func scheduleDueJobs(now: Date) async {
+        if !jobsNeedDueScan, let earliest = earliestDue, earliest > now { return }
+        jobsNeedDueScan = false
+        var requests: [DueRunRequest] = []
         for job in configuration.jobs where job.kind != .sampleAttachmentUpload {
             if let due = nextDue[job.name], due > now { continue }
             let following = job.schedule.nextDue(lastScheduled: Int64(now.timeIntervalSince1970))
                 .map { Date(timeIntervalSince1970: TimeInterval($0)) }
-            do {
-                let run = try await store.createDueRun(job: job.name, kind: .export, scheduledFor: now,
-                                                       deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)),
-                                                       nextDueAt: following)
-                logger.info("run \(run.id) of job \(job.name) is due", metadata: ["job": "\(job.name)", "run_id": "\(run.id)"])
-            } catch StateStoreError.jobHasUnfinishedRun(_, let runID) {
-                logger.notice("job \(job.name) came due while run \(runID) is still unfinished; this slot is skipped",
-                              metadata: ["job": "\(job.name)", "run_id": "\(runID)"])
-                try? await store.setNextDue(job: job.name, at: following)
-            } catch {
-                logger.error("cannot schedule job \(job.name): \(error)", metadata: ["job": "\(job.name)"])
-                nextDue[job.name] = now.addingTimeInterval(30)
+            requests.append(DueRunRequest(job: job.name, kind: .export, scheduledFor: now,
+                                          deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)),
+                                          nextDueAt: following))
+        }
+        guard !requests.isEmpty else { return }
+        let results: [Result<StoredRun, StateStoreError>]
+        do {
+            results = try await store.createDueRuns(requests)
+        } catch {
+            logger.error("cannot schedule \(requests.count) due job(s): \(error)")
+            for request in requests { nextDue[request.job] = now.addingTimeInterval(30) }
+            return
+        }
+        for (request, result) in zip(requests, results) {
+            let job = request.job
+            switch result {
+            case .success(let run):
+                logger.info("run \(run.id) of job \(job) is due", metadata: ["job": "\(job)", "run_id": "\(run.id)"])
+            case .failure(.jobHasUnfinishedRun(_, let runID)):
+                logger.notice("job \(job) came due while run \(runID) is still unfinished; this slot is skipped",
+                              metadata: ["job": "\(job)", "run_id": "\(runID)"])
+                try? await store.setNextDue(job: job, at: request.nextDueAt)
+            case .failure(let error):
+                logger.error("cannot schedule job \(job): \(error)", metadata: ["job": "\(job)"])
+                nextDue[job] = now.addingTimeInterval(30)
                 continue
             }
-            if let following { nextDue[job.name] = following } else { nextDue[job.name] = .distantFuture }
+            nextDue[job] = request.nextDueAt ?? .distantFuture
         }
     }
 
@@ -208,12 +234,21 @@ public actor ExportEngine {
         var started = 0
         let readSequence = completionSequence
         defer { completedAt = completedAt.filter { $0.value > readSequence } }
-        let actionable: [RecoveredRun]
+        // Each pass reads only as many runs per phase as could start now, plus those it must skip
+        // (in flight, postponed): the cost of a pass does not grow with the backlog.
+        let skippable = inFlightRuns.count + notBefore.count
+        let requestRoom = max(0, limits.maximumConcurrentRequests - requestsInFlight)
+        let downloadRoom = max(0, limits.maximumConcurrentDownloads - downloadsInFlight)
+        var actionable: [RecoveredRun] = []
         let polls: [PollTarget]
         do {
-            actionable = try await store.unfinishedRuns(in: Set(RunPhase.actionableAtStartup))
-            let room = max(0, limits.maximumConcurrentRequests - requestsInFlight)
-            polls = room == 0 ? [] : try await store.operationsDueForPoll(until: now, limit: room + inFlightOperations.count)
+            // Finishing work comes before starting more.
+            for phase in [RunPhase.downloading, .uploading, .starting, .due] {
+                let room = phase == .downloading ? downloadRoom : requestRoom
+                guard room > 0 else { continue }
+                actionable += try await store.runs(in: phase, limit: room + skippable)
+            }
+            polls = requestRoom == 0 ? [] : try await store.operationsDueForPoll(until: now, limit: requestRoom + inFlightOperations.count)
         } catch {
             logger.error("cannot read the state database: \(error)")
             return 0
@@ -273,6 +308,27 @@ public actor ExportEngine {
         case operation(Int64)
     }
 
+    /// The earliest due time of any job (or upload scan), if any.
+    private var earliestDue: Date? {
+        if let cached = earliestDueCache { return cached }
+        let earliest = nextDue.values.min()
+        earliestDueCache = .some(earliest)
+        return earliest
+    }
+
+    /// The job called `name` and its source's client, as configured now.
+    func configured(job name: String) -> (JobSpec, SourceClient)? {
+        guard let job = jobs[name], let client = clients[job.source] else { return nil }
+        return (job, client)
+    }
+
+    /// Where files land.
+    var outputRoot: String { configuration.daemon.outputDirectory }
+
+    func remember(resourceURL: String, of operation: Int64) { resourceURLs[operation] = resourceURL }
+    func resourceURL(of operation: Int64) -> String? { resourceURLs[operation] }
+    func forget(resourceURLOf operation: Int64) { resourceURLs.removeValue(forKey: operation) }
+
     /// Postpones a run whose step failed locally, so the loop does not spin on it.
     func postpone(run: Int64, seconds: Double) {
         notBefore[run] = Date().addingTimeInterval(seconds)
@@ -306,12 +362,12 @@ public actor ExportEngine {
         progress.starting = max(0, requestsInFlight - inFlightOperations.count)
         progress.downloading = downloadsInFlight
         if downloadsInFlight == 0 { progress.downloadedBytes = 0; progress.downloadTotalBytes = 0 }
-        progress.nextDueAt = nextDue.values.filter { $0 != .distantFuture }.min()
+        progress.nextDueAt = earliestDue.flatMap { $0 == .distantFuture ? nil : $0 }
         // Counting polling runs reads an index; once a second is plenty for STATUS=.
         if now.timeIntervalSince(pollingCountCheckedAt) >= 1 {
             pollingCountCheckedAt = now
-            if let snapshot = try? await store.statusSnapshot(pendingLimit: 0) {
-                progress.polling = snapshot.pendingOperationCount
+            if let count = try? await store.pendingOperationCount() {
+                progress.polling = count
             }
         }
     }
@@ -329,10 +385,27 @@ public actor ExportEngine {
     private func sleepDuration(dispatchedAt: Date, mode: Mode) async -> Duration {
         var wakeAt = dispatchedAt.addingTimeInterval(Double(limits.maximumSleep.components.seconds)
                                                      + Double(limits.maximumSleep.components.attoseconds) / 1e18)
-        if mode == .daemon, let due = nextDue.values.min(), due < wakeAt { wakeAt = due }
+        if mode == .daemon, let due = earliestDue, due < wakeAt { wakeAt = due }
         if let poll = try? await store.earliestNextPoll(after: dispatchedAt), poll < wakeAt { wakeAt = poll }
         if let postponed = notBefore.values.filter({ $0 > dispatchedAt }).min(), postponed < wakeAt { wakeAt = postponed }
         let seconds = max(0.001, wakeAt.timeIntervalSinceNow)
         return .milliseconds(Int64(seconds * 1_000))
     }
+}
+
+/// The configured jobs by name. It shares the configuration's array instead of copying every
+/// job into a dictionary: with 100,000 jobs the copies were tens of megabytes.
+struct JobTable: Sendable {
+    private let specs: [JobSpec]
+    private let indexByName: [String: Int]
+
+    init(_ specs: [JobSpec]) {
+        self.specs = specs
+        var index: [String: Int] = [:]
+        index.reserveCapacity(specs.count)
+        for (position, spec) in specs.enumerated() where index[spec.name] == nil { index[spec.name] = position }
+        indexByName = index
+    }
+
+    subscript(name: String) -> JobSpec? { indexByName[name].map { specs[$0] } }
 }

@@ -38,7 +38,8 @@ struct OnceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let outcome = try await DaemonRunner(options: options, mode: .once).run()
-        printError("exportsync once: \(outcome.filesWritten) file(s) written, \(outcome.runsFailed) run(s) failed")
+        printError("exportsync once: \(outcome.filesWritten) file(s) written, \(outcome.runsFailed) run(s) failed; "
+                   + "\(outcome.stateWrites) state write(s) in \(outcome.stateTransactions) transaction(s)")
         if outcome.runsFailed > 0 { throw ExitCode(SysExit.temporaryFailure) }
     }
 }
