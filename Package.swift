@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "exportsync", targets: ["exportsync"]),
+        // scripts/bench only: fills a state database with a backlog of polling runs.
+        .executable(name: "exportsync-backlog-seed", targets: ["BacklogSeeder"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -125,6 +127,17 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: Benchmark fixture: a backlog of polling runs, written through the store's API.
+        .executableTarget(
+            name: "BacklogSeeder",
+            dependencies: [
+                "ExportSyncCore",
+                "ExportSyncConfig",
+                "ExportSyncStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

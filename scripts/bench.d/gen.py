@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes a zero-latency sandbox scenario and an exportsync config with N sample-attachment jobs.
 
-usage: gen.py scenario OUT [--size BYTES_OR_STRING] [--polls P] [--retry-after R]
+usage: gen.py scenario OUT [--size BYTES_OR_STRING] [--polls P] [--retry-after R] [--prepared N]
        gen.py config OUT --base URL --jobs N --state DIR --output DIR [--concurrency C] [--every 1d]
+                         [--polls-per-second R] [--requests-per-second R]
+--prepared N adds N operations that exist from the sandbox's start (ids backlog-000000 …), the
+backlog that case 3's state database waits on.
 """
 import argparse
 
@@ -42,7 +45,13 @@ id = "attachment-small"
 kind = "attachment"
 name = "Small evidence"
 size = 1048576
-''' if a.small_too else '')
+''' if a.small_too else '') + (f'''
+[[workiva.preparedOperations]]
+idPrefix = "backlog-"
+count = {a.prepared}
+resource = "attachment-1"
+clientId = "bench-client"
+''' if a.prepared else '')
 
 
 def config(a):
@@ -58,8 +67,8 @@ type = "workiva"
 base_url = "{a.base}"
 client_id = "bench-client"
 client_secret_env = "BENCH_CLIENT_SECRET"
-requests_per_second = 1000
-polls_per_second = 1000
+requests_per_second = {a.requests_per_second}
+polls_per_second = {a.polls_per_second}
 ''']
     for i in range(a.jobs):
         out.append(f'''
@@ -94,6 +103,9 @@ p.add_argument('--every', default='1d')
 p.add_argument('--attachment', default='attachment-1')
 p.add_argument('--small-too', action='store_true', help='scenario: add attachment-small (1 MiB)')
 p.add_argument('--log-level', default='warning')
+p.add_argument('--prepared', type=int, default=0, help='scenario: operations that exist from the start')
+p.add_argument('--polls-per-second', default='1000')
+p.add_argument('--requests-per-second', default='1000')
 a = p.parse_args()
 with open(a.out, 'w') as f:
     f.write(scenario(a) if a.what == 'scenario' else config(a))
