@@ -117,29 +117,66 @@ public final class AtomicFileWriter {
 
     /// Checks the length, fsyncs, renames into place and fsyncs the directory.
     public func commit() throws(Failure) -> Result {
-        do {
+        try prepareCommit().complete()
+    }
+
+    /// The part of ``commit()`` that does not wait for the disk: writes what is buffered, checks
+    /// the length and finishes the digest. The returned ``PendingCommit`` owns the temp file from
+    /// then on; its ``PendingCommit/complete()`` (fsync, rename, directory fsync) may run on any
+    /// thread — the engine runs it on threads of its own, off Swift's cooperative pool.
+    public func prepareCommit() throws(Failure) -> PendingCommit {
+        do throws(Failure) {
             try flush()
             if let expectedLength, expectedLength != written {
                 throw Failure.lengthMismatch(path: targetPath, expected: expectedLength, received: written)
             }
-            guard fsync(descriptor) == 0 else { throw Failure.writeFailed(path: targetPath, errno: errno) }
-            close(descriptor)
-            descriptor = -1
-            guard rename(temporaryPath, targetPath) == 0 else { throw Failure.renameFailed(path: targetPath, errno: errno) }
-            finished = true
-            Self.syncDirectory(of: targetPath)
-        } catch let failure as Failure {
-            discard()
-            throw failure
         } catch {
             discard()
-            throw .writeFailed(path: targetPath, errno: EIO)
+            throw error
         }
         let digest = hasher.finalize().map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
-        return Result(path: targetPath, size: written, sha256: digest)
+        let pending = PendingCommit(descriptor: descriptor, temporaryPath: temporaryPath,
+                                    result: Result(path: targetPath, size: written, sha256: digest))
+        // The pending commit owns the descriptor and the temp file now.
+        descriptor = -1
+        finished = true
+        return pending
+    }
+
+    /// A written, length-checked temp file waiting to be made durable and moved into place.
+    public struct PendingCommit: Sendable {
+        let descriptor: Int32
+        let temporaryPath: String
+        /// What the file will be once complete.
+        public let result: Result
+
+        /// fsyncs the temp file, renames it over the target and fsyncs the directory; on failure
+        /// the temp file is removed and the target is untouched. Blocks on the disk. Call once.
+        public func complete() throws(Failure) -> Result {
+            let target = result.path
+            guard fsync(descriptor) == 0 else {
+                let code = errno
+                discard()
+                throw .writeFailed(path: target, errno: code)
+            }
+            close(descriptor)
+            guard rename(temporaryPath, target) == 0 else {
+                let code = errno
+                unlink(temporaryPath)
+                throw .renameFailed(path: target, errno: code)
+            }
+            AtomicFileWriter.syncDirectory(of: target)
+            return result
+        }
+
+        /// Gives up: closes and removes the temp file (when ``complete()`` will not be called).
+        public func discard() {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
     }
 
     /// Removes the temp file; the target is untouched.

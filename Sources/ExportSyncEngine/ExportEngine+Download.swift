@@ -8,7 +8,9 @@ import Logging
 
 extension ExportEngine {
     /// Downloads a completed operation's result into the output tree, then records the file.
-    nonisolated func performDownload(_ recovered: RecoveredRun) async {
+    ///
+    /// - Parameter fileSync: where the file's fsync and rename run (inline when `nil`).
+    nonisolated func performDownload(_ recovered: RecoveredRun, fileSync: FileSyncPool? = nil) async {
         let run = recovered.run
         var log = logger
         log[metadataKey: "job"] = "\(run.job)"
@@ -32,7 +34,7 @@ extension ExportEngine {
                 let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
                                                          serverFileName: stream.fileName, contentType: stream.contentType)
                 let relative = template.resolve(values)
-                let result = try await write(stream, to: relative, under: await outputRoot)
+                let result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileSync: fileSync)
                 let file = try await store.recordFileWritten(run: run.id, path: relative, size: result.size, sha256: result.sha256)
                 await forget(resourceURLOf: operation.id)
                 await noteFileWritten(at: file.writtenAt)
@@ -103,8 +105,10 @@ extension ExportEngine {
         }
     }
 
-    /// Streams the body into an ``AtomicFileWriter`` below the output root.
-    private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String) async throws -> AtomicFileWriter.Result {
+    /// Streams the body into an ``AtomicFileWriter`` below the output root; once the last byte is
+    /// in, frees the download slot and makes the file durable on `fileSync`'s threads.
+    private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String, run: Int64,
+                                   fileSync: FileSyncPool?) async throws -> AtomicFileWriter.Result {
         let target = root + "/" + relative
         // The template already refuses `..` and sanitises values; check once more where it lands.
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
@@ -128,6 +132,9 @@ extension ExportEngine {
             throw ProviderFailure.transient(reason: "the download was cut off: \(error)", retryAfter: nil)
         }
         await noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
-        return try writer.commit()
+        let pending = try writer.prepareCommit()
+        await transferFinished(run: run)
+        guard let fileSync else { return try pending.complete() }
+        return try await fileSync.complete(pending)
     }
 }

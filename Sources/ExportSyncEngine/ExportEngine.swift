@@ -75,7 +75,12 @@ public actor ExportEngine {
     private var completionSequence = 0
     private var completedAt: [WorkKey: Int] = [:]
     private var requestsInFlight = 0
+    /// Downloads still receiving bytes; a download whose bytes are all in its temp file no longer
+    /// counts (see ``transferFinished(run:)``).
     private var downloadsInFlight = 0
+    private var transfersFinished: Set<Int64> = []
+    /// Threads for fsync/rename while ``run(mode:)`` runs.
+    private var fileSync: FileSyncPool?
     /// `resourceUrl`s seen when an operation completed, so the download needs no extra poll
     /// (after a restart the operation is polled once more to learn it again: it is never stored).
     var resourceURLs: [Int64: String] = [:]
@@ -165,6 +170,8 @@ public actor ExportEngine {
     ///   the daemon feeds the watchdog and `STATUS=` from it.
     public func run(mode: Mode, onPass: @escaping @Sendable (EngineProgress) -> Void = { _ in }) async -> Outcome {
         outcome = Outcome()
+        let fileSync = FileSyncPool(threads: Self.fileSyncThreads)
+        self.fileSync = fileSync
         if mode == .once { await scheduleDueJobs(now: Date()) }
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
@@ -182,6 +189,8 @@ public actor ExportEngine {
             }
             group.cancelAll()
         }
+        await fileSync.shutdown()
+        self.fileSync = nil
         let statistics = store.writeStatistics
         outcome.stateWrites = statistics.writes
         outcome.stateTransactions = statistics.transactions
@@ -239,16 +248,18 @@ public actor ExportEngine {
         let skippable = inFlightRuns.count + notBefore.count
         let requestRoom = max(0, limits.maximumConcurrentRequests - requestsInFlight)
         let downloadRoom = max(0, limits.maximumConcurrentDownloads - downloadsInFlight)
-        var actionable: [RecoveredRun] = []
+        let actionable: [RecoveredRun]
         let polls: [PollTarget]
         do {
             // Finishing work comes before starting more.
-            for phase in [RunPhase.downloading, .uploading, .starting, .due] {
-                let room = phase == .downloading ? downloadRoom : requestRoom
-                guard room > 0 else { continue }
-                actionable += try await store.runs(in: phase, limit: room + skippable)
-            }
-            polls = requestRoom == 0 ? [] : try await store.operationsDueForPoll(until: now, limit: requestRoom + inFlightOperations.count)
+            let candidates = try await store.dispatchCandidates(
+                runLimits: [RunPhase.downloading, .uploading, .starting, .due].map { phase in
+                    let room = phase == .downloading ? downloadRoom : requestRoom
+                    return (phase, room > 0 ? room + skippable : 0)
+                },
+                pollsUntil: now, pollLimit: requestRoom == 0 ? 0 : requestRoom + inFlightOperations.count)
+            actionable = candidates.runs
+            polls = candidates.polls
         } catch {
             logger.error("cannot read the state database: \(error)")
             return 0
@@ -263,9 +274,10 @@ public actor ExportEngine {
             inFlightRuns.insert(recovered.run.id)
             if isDownload { downloadsInFlight += 1 } else { requestsInFlight += 1 }
             started += 1
+            let fileSync = self.fileSync
             group.addTask {
                 if isDownload {
-                    await self.performDownload(recovered)
+                    await self.performDownload(recovered, fileSync: fileSync)
                 } else {
                     await self.performKickoff(recovered)
                 }
@@ -290,9 +302,25 @@ public actor ExportEngine {
         completionSequence += 1
         completedAt[.run(run)] = completionSequence
         inFlightRuns.remove(run)
-        if download { downloadsInFlight -= 1 } else { requestsInFlight -= 1 }
+        if download {
+            if transfersFinished.remove(run) == nil { downloadsInFlight -= 1 }
+        } else {
+            requestsInFlight -= 1
+        }
         wake.signal()
     }
+
+    /// A download received its last byte: its slot goes to the next download while its file is
+    /// made durable (fsync, rename, directory fsync, database) — `max_concurrent_downloads`
+    /// bounds transfers from the server, not the local disk's latency.
+    func transferFinished(run: Int64) {
+        guard inFlightRuns.contains(run), transfersFinished.insert(run).inserted else { return }
+        downloadsInFlight -= 1
+        wake.signal()
+    }
+
+    /// fsync threads: enough that a disk's journal can commit many files together.
+    static let fileSyncThreads = 16
 
     private func finishedPoll(operation: Int64) {
         completionSequence += 1

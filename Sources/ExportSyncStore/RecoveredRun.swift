@@ -32,3 +32,11 @@ public struct OperationAcceptance: Sendable, Hashable {
     /// What the run does next.
     public var action: RunAction
 }
+
+/// What one pass of the engine's loop may start (``StateStore/dispatchCandidates(runLimits:pollsUntil:pollLimit:)``).
+public struct DispatchCandidates: Sendable {
+    /// Runs to start, upload or download, by phase in the order asked, oldest first within each.
+    public var runs: [RecoveredRun]
+    /// Operations due for a poll, earliest first.
+    public var polls: [PollTarget]
+}

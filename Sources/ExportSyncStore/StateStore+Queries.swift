@@ -86,22 +86,39 @@ extension StateStore {
     /// Operations whose next poll is due at or before `until` (all scheduled ones when `nil`),
     /// earliest first, at most `limit`, each with the polling runs that follow it.
     public func operationsDueForPoll(until: Date?, limit: Int = 100) async throws -> [PollTarget] {
+        try await read { db in try Self.pollTargets(db, until: until, limit: limit) }
+    }
+
+    /// What one pass of the engine's loop can start, read in one transaction (a pass used to
+    /// take six): up to `runLimits[phase]` runs of each phase, oldest first, and up to
+    /// `pollLimit` operations due by `pollsUntil`.
+    public func dispatchCandidates(runLimits: [(phase: RunPhase, limit: Int)], pollsUntil: Date, pollLimit: Int) async throws -> DispatchCandidates {
         try await read { db in
-            let operations = try OperationRecord.fetchAll(
-                db, sql: StateQueries.pollQueue, arguments: [StorageDate(until ?? Date.distantFuture), limit])
-            let ids = operations.compactMap(\.id)
-            let followers = try RunRecord
-                .filter(ids.contains(Column("operation_id")) && Column("phase") == RunPhase.polling.rawValue)
-                .order(Column("id"))
-                .fetchAll(db)
-            let runsByOperation = Dictionary(grouping: followers, by: { $0.operationId ?? 0 })
-            return try operations.compactMap { operation in
-                let id = try Self.id(of: operation)
-                guard let nextPollAt = operation.nextPollAt else { return nil }
-                return PollTarget(
-                    operation: StoredOperation(operation, id: id), nextPollAt: nextPollAt,
-                    runIDs: (runsByOperation[id] ?? []).compactMap(\.id))
+            var runs: [RecoveredRun] = []
+            for (phase, limit) in runLimits where limit > 0 && RunPhase.unfinished.contains(phase) {
+                runs += try Self.recoveredRuns(db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, limit])
             }
+            let polls = pollLimit > 0 ? try Self.pollTargets(db, until: pollsUntil, limit: pollLimit) : []
+            return DispatchCandidates(runs: runs, polls: polls)
+        }
+    }
+
+    private static func pollTargets(_ db: Database, until: Date?, limit: Int) throws -> [PollTarget] {
+        let operations = try OperationRecord.fetchAll(
+            db.cachedStatement(sql: StateQueries.pollQueue), arguments: [StorageDate(until ?? Date.distantFuture), limit])
+        guard !operations.isEmpty else { return [] }
+        let ids = operations.compactMap(\.id)
+        let followers = try RunRecord
+            .filter(ids.contains(Column("operation_id")) && Column("phase") == RunPhase.polling.rawValue)
+            .order(Column("id"))
+            .fetchAll(db)
+        let runsByOperation = Dictionary(grouping: followers, by: { $0.operationId ?? 0 })
+        return try operations.compactMap { operation in
+            let id = try Self.id(of: operation)
+            guard let nextPollAt = operation.nextPollAt else { return nil }
+            return PollTarget(
+                operation: StoredOperation(operation, id: id), nextPollAt: nextPollAt,
+                runIDs: (runsByOperation[id] ?? []).compactMap(\.id))
         }
     }
 
