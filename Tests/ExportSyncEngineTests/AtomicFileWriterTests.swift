@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import Testing
+@testable import ExportSyncEngine
+
+@Suite("AtomicFileWriter and the fsync pool")
+struct AtomicFileWriterTests {
+    /// A fresh directory, removed by the caller.
+    static func scratch() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("exportsync-writer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    static func entries(_ directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
+
+    @Test("prepareCommit leaves the old target in place; complete() moves the new bytes in and removes the temp file")
+    func preparedThenCompleted() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = directory + "/report.pdf"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: target))
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let writer = try AtomicFileWriter(targetPath: target, expectedLength: Int64(bytes.count), batchSize: 64 << 10)
+        for start in stride(from: 0, to: bytes.count, by: 10_000) {
+            try writer.write(Array(bytes[start..<min(start + 10_000, bytes.count)]))
+        }
+        let pending = try writer.prepareCommit()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("old".utf8), "a reader still sees the old file")
+        #expect(Self.entries(directory).count == 2, "the temp file waits beside the target")
+        let result = try pending.complete()
+        #expect(result.size == Int64(bytes.count))
+        #expect(result.sha256 == Self.hex(bytes))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: target))) == bytes)
+        #expect(Self.entries(directory) == ["report.pdf"])
+    }
+
+    @Test("a short body is refused at prepareCommit and a discarded commit leaves the target untouched")
+    func failuresLeaveTheTargetAlone() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = directory + "/data.csv"
+        try Data("previous".utf8).write(to: URL(fileURLWithPath: target))
+
+        let short = try AtomicFileWriter(targetPath: target, expectedLength: 100)
+        try short.write([UInt8](repeating: 65, count: 60))
+        #expect(throws: AtomicFileWriter.Failure.self) { try short.prepareCommit() }
+        #expect(Self.entries(directory) == ["data.csv"])
+
+        let abandoned = try AtomicFileWriter(targetPath: target, expectedLength: nil)
+        try abandoned.write([UInt8](repeating: 66, count: 10))
+        abandoned.prepareCommitForTest()?.discard()
+        #expect(Self.entries(directory) == ["data.csv"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("previous".utf8))
+    }
+
+    @Test("the fsync pool completes many files at once; after shutdown a commit is discarded as cancelled")
+    func poolCompletesConcurrently() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pool = FileSyncPool(threads: 8)
+        let results = try await withThrowingTaskGroup(of: AtomicFileWriter.Result.self) { group in
+            for index in 0..<40 {
+                let writer = try AtomicFileWriter(targetPath: "\(directory)/f-\(index).bin", expectedLength: 1_000)
+                try writer.write([UInt8](repeating: UInt8(index), count: 1_000))
+                let pending = try writer.prepareCommit()
+                group.addTask { try await pool.complete(pending) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 40)
+        #expect(Self.entries(directory).count == 40)
+        #expect(Self.entries(directory).allSatisfy { $0.hasPrefix("f-") }, "no temp file is left")
+        await pool.shutdown()
+
+        let late = try AtomicFileWriter(targetPath: "\(directory)/late.bin", expectedLength: nil)
+        try late.write([1, 2, 3])
+        let pending = try late.prepareCommit()
+        await #expect(throws: CancellationError.self) { try await pool.complete(pending) }
+        #expect(!Self.entries(directory).contains("late.bin"))
+        #expect(Self.entries(directory).count == 40, "the late temp file was removed")
+    }
+}
+
+extension AtomicFileWriter {
+    /// `prepareCommit()` as an optional, for the discard path of the tests.
+    func prepareCommitForTest() -> PendingCommit? { try? prepareCommit() }
+}
