@@ -79,7 +79,7 @@ public actor ExportEngine {
     /// counts (see ``transferFinished(run:)``).
     private var downloadsInFlight = 0
     private var transfersFinished: Set<Int64> = []
-    /// Threads for fsync/rename while ``run(mode:)`` runs.
+    /// Threads for fsync/rename, from the first download until ``run(mode:)`` returns.
     private var fileSync: FileSyncPool?
     /// `resourceUrl`s seen when an operation completed, so the download needs no extra poll
     /// (after a restart the operation is polled once more to learn it again: it is never stored).
@@ -170,8 +170,6 @@ public actor ExportEngine {
     ///   the daemon feeds the watchdog and `STATUS=` from it.
     public func run(mode: Mode, onPass: @escaping @Sendable (EngineProgress) -> Void = { _ in }) async -> Outcome {
         outcome = Outcome()
-        let fileSync = FileSyncPool(threads: Self.fileSyncThreads)
-        self.fileSync = fileSync
         if mode == .once { await scheduleDueJobs(now: Date()) }
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
@@ -189,8 +187,8 @@ public actor ExportEngine {
             }
             group.cancelAll()
         }
-        await fileSync.shutdown()
-        self.fileSync = nil
+        await fileSync?.shutdown()
+        fileSync = nil
         let statistics = store.writeStatistics
         outcome.stateWrites = statistics.writes
         outcome.stateTransactions = statistics.transactions
@@ -274,6 +272,8 @@ public actor ExportEngine {
             inFlightRuns.insert(recovered.run.id)
             if isDownload { downloadsInFlight += 1 } else { requestsInFlight += 1 }
             started += 1
+            // Started with the first download, so an idle daemon has no threads waiting for work.
+            if isDownload, fileSync == nil { fileSync = FileSyncPool(threads: Self.fileSyncThreads) }
             let fileSync = self.fileSync
             group.addTask {
                 if isDownload {
