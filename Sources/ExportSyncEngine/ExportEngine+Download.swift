@@ -35,7 +35,17 @@ extension ExportEngine {
                                                          serverFileName: stream.fileName, contentType: stream.contentType)
                 let relative = template.resolve(values)
                 let result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileSync: fileSync)
-                let file = try await store.recordFileWritten(run: run.id, path: relative, size: result.size, sha256: result.sha256)
+                let file: StoredFile
+                do {
+                    file = try await store.recordFileWritten(run: run.id, path: relative, size: result.size, sha256: result.sha256)
+                } catch {
+                    // The file is in place but not recorded: the run stays `downloading` and a
+                    // later pass (or a restart) downloads it again in a slot of its own, as after
+                    // a kill between the rename and the commit.
+                    log.error("cannot record the file \(relative) of run \(run.id): \(error)")
+                    await postpone(run: run.id, seconds: 5)
+                    return
+                }
                 await forget(resourceURLOf: operation.id)
                 await noteFileWritten(at: file.writtenAt)
                 log.notice("wrote \(relative) (\(result.size) bytes)",

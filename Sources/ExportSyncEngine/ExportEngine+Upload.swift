@@ -59,7 +59,8 @@ extension ExportEngine {
                 await scanInbox(job: job, inbox: inbox, now: now, mode: mode, progress: &progress, logger: log)
             }
             uploadInboxes[job.name] = progress
-            if mode == .daemon { nextDue[job.name] = progress.nextScanAt }
+            // Written only when it changes: every write invalidates the cached earliest due time.
+            if mode == .daemon, nextDue[job.name] != progress.nextScanAt { nextDue[job.name] = progress.nextScanAt }
         }
     }
 

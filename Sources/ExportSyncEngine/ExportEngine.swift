@@ -139,16 +139,19 @@ public actor ExportEngine {
         for name in report.changed {
             logger.info("job \(name) changed in the configuration", metadata: ["job": "\(name)"])
         }
-        nextDue = [:]
-        jobsNeedDueScan = true
+        // Built aside and swapped in once: the loop may run a pass while this awaits, and must
+        // not see every job without a due time meanwhile.
+        var loaded: [String: Date] = [:]
         for stored in try await store.allJobs() where jobs[stored.name] != nil {
             if let due = stored.nextDueAt {
-                nextDue[stored.name] = due
+                loaded[stored.name] = due
             } else if let last = stored.lastScheduledAt, let spec = jobs[stored.name],
                       let due = spec.schedule.nextDue(lastScheduled: Int64(last.timeIntervalSince1970)) {
-                nextDue[stored.name] = Date(timeIntervalSince1970: TimeInterval(due))
+                loaded[stored.name] = Date(timeIntervalSince1970: TimeInterval(due))
             }
         }
+        nextDue = loaded
+        jobsNeedDueScan = true
         return report
     }
 
@@ -224,9 +227,9 @@ public actor ExportEngine {
             case .success(let run):
                 logger.info("run \(run.id) of job \(job) is due", metadata: ["job": "\(job)", "run_id": "\(run.id)"])
             case .failure(.jobHasUnfinishedRun(_, let runID)):
+                // createDueRuns already moved the job's next due time past this slot.
                 logger.notice("job \(job) came due while run \(runID) is still unfinished; this slot is skipped",
                               metadata: ["job": "\(job)", "run_id": "\(runID)"])
-                try? await store.setNextDue(job: job, at: request.nextDueAt)
             case .failure(let error):
                 logger.error("cannot schedule job \(job): \(error)", metadata: ["job": "\(job)"])
                 nextDue[job] = now.addingTimeInterval(30)

@@ -9,9 +9,10 @@ import Synchronization
 /// (an illegal transition, a constraint) is rolled back alone and the others commit. A caller
 /// is answered only after the transaction holding its writes has committed — with
 /// `synchronous=FULL`, after it is on disk — so "persisted before the next step" holds exactly
-/// as with a transaction per step. Should SQLite abort the shared transaction itself (disk full,
-/// I/O error) or the commit fail, nothing of the batch is kept and every request is tried again
-/// in a transaction of its own, so one bad write cannot fail its neighbours.
+/// as with a transaction per step. Should one request's write make SQLite abort the shared
+/// transaction, nothing of the batch is kept and every request is tried again in a transaction of
+/// its own, so one bad write cannot fail its neighbours; should BEGIN or COMMIT itself fail, every
+/// request of the batch gets that error at once.
 ///
 /// Under no load a batch holds one request and costs what a plain `pool.write` does.
 final class GroupCommitQueue: Sendable {
@@ -29,6 +30,11 @@ final class GroupCommitQueue: Sendable {
     private struct PendingWrite: Sendable {
         let perform: @Sendable (Database) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
+    }
+
+    /// A request's own write made SQLite abort the shared transaction.
+    private struct TransactionAborted: Error {
+        let cause: DatabaseError
     }
 
     private struct State {
@@ -65,7 +71,7 @@ final class GroupCommitQueue: Sendable {
                         }
                     } catch let error as DatabaseError where !db.isInsideTransaction {
                         // SQLite rolled back the shared transaction: the batch is retried.
-                        throw error
+                        throw TransactionAborted(cause: error)
                     } catch {
                         return { continuation.resume(throwing: error) }
                     }
@@ -118,12 +124,19 @@ final class GroupCommitQueue: Sendable {
                 state.statistics.writes += batch.count
             }
             for answer in answers { answer() }
-        } catch {
+        } catch let aborted as TransactionAborted {
+            // One request's write took the others down with it: each is tried alone, so only
+            // that one fails.
             guard batch.count > 1 else {
-                batch.first?.fail(error)
+                batch.first?.fail(aborted.cause)
                 return
             }
             for request in batch { await commit([request]) }
+        } catch {
+            // BEGIN or COMMIT failed (the database is locked by another process past the busy
+            // timeout, the disk is full): no request of the batch was written, and trying them
+            // one by one would only repeat the wait. Every caller gets the error.
+            for request in batch { request.fail(error) }
         }
     }
 }

@@ -55,7 +55,10 @@ extension StateStore {
 
     /// ``createDueRun(job:kind:scheduledFor:deadline:nextDueAt:at:)`` for many jobs in one
     /// transaction (a restart or a shared schedule brings thousands due at once). Each request
-    /// succeeds or fails on its own; the answers are in the order of `requests`.
+    /// succeeds or fails on its own; the answers are in the order of `requests`. A job that still
+    /// has a run in flight fails with ``StateStoreError/jobHasUnfinishedRun(job:runID:)`` and, in
+    /// the same transaction, its `next_due_at` moves to the request's `nextDueAt`: the slot is
+    /// skipped, not retried on every pass.
     public func createDueRuns(_ requests: [DueRunRequest], at now: Date = Date()) async throws -> [Result<StoredRun, StateStoreError>] {
         let path = self.path
         return try await write { db in
@@ -67,6 +70,11 @@ extension StateStore {
                         return .commit
                     }
                 } catch let error as StateStoreError {
+                    if case .jobHasUnfinishedRun = error {
+                        // The slot is skipped: the job is next due at its following time.
+                        try db.cachedStatement(sql: "UPDATE jobs SET next_due_at = ?, updated_at = ? WHERE name = ?")
+                            .execute(arguments: [StorageDate.wrap(request.nextDueAt), StorageDate(now), request.job])
+                    }
                     return .failure(error)
                 } catch let error as DatabaseError where db.isInsideTransaction {
                     return .failure(.sqlite(path: path, detail: error.message ?? "\(error.resultCode)"))

@@ -119,7 +119,8 @@ struct GroupCommitTests {
             return
         }
         #expect(try await store.job(named: "a")?.nextDueAt == Instant.at(7_200))
-        #expect(try await store.job(named: "b")?.nextDueAt == Instant.at(21_600), "b's failed request changed nothing")
+        #expect(try await store.job(named: "b")?.nextDueAt == Instant.at(7_200), "b's slot is skipped: next due at the following time")
+        #expect(try await store.run(id: existing)?.phase == .due, "b's run in flight is untouched")
         #expect(try await store.runs(in: .due, limit: 10).map(\.run.id) == [existing, a.id, c.id])
     }
 
