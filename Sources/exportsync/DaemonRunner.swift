@@ -1,5 +1,6 @@
 public import ArgumentParser
 import AsyncHTTPClient
+import Crypto
 import ExportSyncConfig
 import ExportSyncCore
 import ExportSyncEngine
@@ -37,12 +38,14 @@ struct DaemonRunner {
         let started = clock.now
         let loader = ConfigurationLoader()
         let configuration: Configuration
+        let fileVersion = ConfigurationFileVersion(path: options.config.path)
         do {
             configuration = try loader.load(path: options.config.path)
         } catch {
             printError(error.description)
             throw ExitCode(SysExit.config)
         }
+        let loaded = LoadedConfiguration(version: fileVersion, configuration: configuration)
         let configLoaded = clock.now
         // Parsing a large configuration leaves its freed syntax tree in malloc's arenas; hand
         // those pages back so the daemon's resident size is what it keeps, not what it parsed.
@@ -102,7 +105,7 @@ struct DaemonRunner {
             logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume, \(preparation.pollingRuns) waiting on their operations; configuration loaded in \(Self.seconds(configLoaded - started)) s, state recovered in \(Self.seconds(prepared - configLoaded)) s",
                           metadata: ["config": "\(configuration.filePath)"])
             outcome = try await serve(engine: engine, configuration: configuration, watchdog: watchdog, notifier: notifier, logger: logger,
-                                      reload: { try await reloadConfiguration(loader: loader, engine: engine, httpClient: httpClient,
+                                      reload: { try await reloadConfiguration(loader: loader, loaded: loaded, engine: engine, httpClient: httpClient,
                                                                               settings: settings, redactor: redactor, logger: logger) })
         } catch {
             try? await httpClient.shutdown()
@@ -162,13 +165,22 @@ struct DaemonRunner {
         return outcomeBox.value ?? ExportEngine.Outcome()
     }
 
-    private func reloadConfiguration(loader: ConfigurationLoader, engine: ExportEngine, httpClient: HTTPClient,
+    private func reloadConfiguration(loader: ConfigurationLoader, loaded: LoadedConfiguration, engine: ExportEngine, httpClient: HTTPClient,
                                      settings: ProviderSettings, redactor: SecretRedactor, logger: Logger) async throws {
         let configuration: Configuration
-        do {
-            configuration = try loader.load(path: options.config.path)
-        } catch {
-            throw ReloadRejected(reason: "the new configuration is invalid:\n\(error.description)")
+        let fileVersion = ConfigurationFileVersion(path: options.config.path)
+        if let unchanged = loaded.configuration(ifStill: fileVersion) {
+            // TOMLKit never frees a parsed document, so an unchanged file (config management
+            // reloads on every run) is not parsed again; credentials are still read afresh.
+            configuration = unchanged
+            logger.notice("the configuration file is unchanged; reusing it and reading the credentials again")
+        } else {
+            do {
+                configuration = try loader.load(path: options.config.path)
+            } catch {
+                throw ReloadRejected(reason: "the new configuration is invalid:\n\(error.description)")
+            }
+            loaded.replace(version: fileVersion, configuration: configuration)
         }
         let secrets: [String: Secret]
         do {
@@ -200,6 +212,43 @@ func releaseFreedMemory() {
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
     _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
     #endif
+}
+
+/// What identifies the configuration file's content: its SHA-256 and permission bits (the loader
+/// refuses inline secrets in a file others can read, so a mode change must be seen too).
+struct ConfigurationFileVersion: Sendable, Hashable {
+    var sha256: [UInt8]
+    var mode: UInt32
+
+    /// The file's version now, or `nil` when it cannot be read (the loader then reports why).
+    init?(path: String) {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        sha256 = Array(SHA256.hash(data: data))
+        mode = UInt32(status.st_mode & 0o7777)
+    }
+}
+
+/// The configuration in force and the file version it was parsed from.
+final class LoadedConfiguration: Sendable {
+    private let state: Mutex<(version: ConfigurationFileVersion?, configuration: Configuration)>
+
+    init(version: ConfigurationFileVersion?, configuration: Configuration) {
+        state = Mutex((version, configuration))
+    }
+
+    /// The loaded configuration if the file is still at `version`.
+    func configuration(ifStill version: ConfigurationFileVersion?) -> Configuration? {
+        state.withLock { current in
+            guard let version, current.version == version else { return nil }
+            return current.configuration
+        }
+    }
+
+    func replace(version: ConfigurationFileVersion?, configuration: Configuration) {
+        state.withLock { $0 = (version, configuration) }
+    }
 }
 
 struct ReloadRejected: Error, CustomStringConvertible {
