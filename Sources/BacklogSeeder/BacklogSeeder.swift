@@ -40,12 +40,7 @@ struct BacklogSeeder: AsyncParsableCommand {
         _ = try await store.syncJobs(jobs.map(JobRegistration.init))
 
         let now = Date()
-        let requests = jobs.map { job in
-            DueRunRequest(job: job.name, kind: .export, scheduledFor: now,
-                          deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)),
-                          nextDueAt: job.schedule.nextDue(lastScheduled: Int64(now.timeIntervalSince1970))
-                              .map { Date(timeIntervalSince1970: TimeInterval($0)) })
-        }
+        let requests = jobs.map { DueRunRequest(exportOf: $0, at: now) }
         var runIDs: [Int64] = []
         for result in try await store.createDueRuns(requests) {
             runIDs.append(try result.get().id)

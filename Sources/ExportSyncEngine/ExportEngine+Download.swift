@@ -9,8 +9,8 @@ import Logging
 extension ExportEngine {
     /// Downloads a completed operation's result into the output tree, then records the file.
     ///
-    /// - Parameter fileSync: where the file's fsync and rename run (inline when `nil`).
-    nonisolated func performDownload(_ recovered: RecoveredRun, fileSync: FileSyncPool? = nil) async {
+    /// - Parameter fileSync: where the file's fsync and rename run.
+    nonisolated func performDownload(_ recovered: RecoveredRun, fileSync: FileSyncPool) async {
         let run = recovered.run
         var log = logger
         log[metadataKey: "job"] = "\(run.job)"
@@ -118,7 +118,7 @@ extension ExportEngine {
     /// Streams the body into an ``AtomicFileWriter`` below the output root; once the last byte is
     /// in, frees the download slot and makes the file durable on `fileSync`'s threads.
     private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String, run: Int64,
-                                   fileSync: FileSyncPool?) async throws -> AtomicFileWriter.Result {
+                                   fileSync: FileSyncPool) async throws -> AtomicFileWriter.Result {
         let target = root + "/" + relative
         // The template already refuses `..` and sanitises values; check once more where it lands.
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
@@ -144,7 +144,6 @@ extension ExportEngine {
         await noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
         let pending = try writer.prepareCommit()
         await transferFinished(run: run)
-        guard let fileSync else { return try pending.complete() }
         return try await fileSync.complete(pending)
     }
 }

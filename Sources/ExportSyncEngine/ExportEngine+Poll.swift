@@ -10,11 +10,11 @@ extension ExportEngine {
     /// Polls one operation (shared by every run that follows it) and records the answer.
     nonisolated func performPoll(_ target: PollTarget) async {
         let operation = target.operation
-        guard let leadID = target.runIDs.first else { return }
+        guard let lead = target.runs.first else { return }
+        let leadID = lead.id
         var log = logger
         log[metadataKey: "run_id"] = "\(leadID)"
         log[metadataKey: "operation_id"] = "\(operation.id)"
-        guard let lead = try? await store.run(id: leadID) else { return }
         log[metadataKey: "job"] = "\(lead.job)"
         guard let (_, client) = await configured(job: lead.job) else {
             await fail(run: leadID, reason: "job \(lead.job) is no longer configured", retryable: false, logger: log)

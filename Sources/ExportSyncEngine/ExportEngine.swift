@@ -206,11 +206,7 @@ public actor ExportEngine {
         var requests: [DueRunRequest] = []
         for job in configuration.jobs where job.kind != .sampleAttachmentUpload {
             if let due = nextDue[job.name], due > now { continue }
-            let following = job.schedule.nextDue(lastScheduled: Int64(now.timeIntervalSince1970))
-                .map { Date(timeIntervalSince1970: TimeInterval($0)) }
-            requests.append(DueRunRequest(job: job.name, kind: .export, scheduledFor: now,
-                                          deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)),
-                                          nextDueAt: following))
+            requests.append(DueRunRequest(exportOf: job, at: now))
         }
         guard !requests.isEmpty else { return }
         let results: [Result<StoredRun, StateStoreError>]
@@ -276,10 +272,9 @@ public actor ExportEngine {
             if isDownload { downloadsInFlight += 1 } else { requestsInFlight += 1 }
             started += 1
             // Started with the first download, so an idle daemon has no threads waiting for work.
-            if isDownload, fileSync == nil { fileSync = FileSyncPool(threads: Self.fileSyncThreads) }
-            let fileSync = self.fileSync
+            let fileSync: FileSyncPool? = if isDownload { startedFileSync() } else { nil }
             group.addTask {
-                if isDownload {
+                if let fileSync {
                     await self.performDownload(recovered, fileSync: fileSync)
                 } else {
                     await self.performKickoff(recovered)
@@ -287,7 +282,7 @@ public actor ExportEngine {
                 await self.finished(run: recovered.run.id, download: isDownload)
             }
         }
-        for target in polls where !inFlightOperations.contains(target.operation.id) && !target.runIDs.isEmpty {
+        for target in polls where !inFlightOperations.contains(target.operation.id) && !target.runs.isEmpty {
             if let completed = completedAt[.operation(target.operation.id)], completed > readSequence { continue }
             guard requestsInFlight < limits.maximumConcurrentRequests else { break }
             inFlightOperations.insert(target.operation.id)
@@ -320,6 +315,14 @@ public actor ExportEngine {
         guard inFlightRuns.contains(run), transfersFinished.insert(run).inserted else { return }
         downloadsInFlight -= 1
         wake.signal()
+    }
+
+    /// The fsync pool, started on first use.
+    private func startedFileSync() -> FileSyncPool {
+        if let fileSync { return fileSync }
+        let started = FileSyncPool(threads: Self.fileSyncThreads)
+        fileSync = started
+        return started
     }
 
     /// fsync threads: enough that a disk's journal can commit many files together.

@@ -18,8 +18,11 @@ public struct PollTarget: Sendable, Hashable {
     public var operation: StoredOperation
     /// When it is to be polled.
     public var nextPollAt: Date
-    /// Runs in `polling` that follow it (more than one when WebAdMIT ids were deduplicated).
-    public var runIDs: [Int64]
+    /// Runs in `polling` that follow it (more than one when WebAdMIT ids were deduplicated),
+    /// oldest first: the poller needs the first one's job and deadline without reading it again.
+    public var runs: [StoredRun]
+    /// The ids of ``runs``.
+    public var runIDs: [Int64] { runs.map(\.id) }
 }
 
 /// The result of ``StateStore/recordOperationAccepted(run:location:xVersion:providerIDs:nextPollAt:deadline:at:)``.

@@ -49,16 +49,6 @@ extension StateStore {
         }
     }
 
-    /// Records when `job` is next due (e.g. after its schedule changed).
-    public func setNextDue(job: String, at nextDueAt: Date?, now: Date = Date()) async throws {
-        try await write { db in
-            guard var record = try JobRecord.fetch(db, name: job) else { throw StateStoreError.unknownJob(job) }
-            record.nextDueAt = nextDueAt
-            record.updatedAt = now
-            try record.update(db)
-        }
-    }
-
     /// The stored job called `name`, if any.
     public func job(named name: String) async throws -> StoredJob? {
         try await read { db in try JobRecord.fetch(db, name: name).map(StoredJob.init) }

@@ -118,7 +118,7 @@ extension StateStore {
             guard let nextPollAt = operation.nextPollAt else { return nil }
             return PollTarget(
                 operation: StoredOperation(operation, id: id), nextPollAt: nextPollAt,
-                runIDs: (runsByOperation[id] ?? []).compactMap(\.id))
+                runs: try (runsByOperation[id] ?? []).map { StoredRun($0, id: try Self.id(of: $0)) })
         }
     }
 

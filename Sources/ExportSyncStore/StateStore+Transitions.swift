@@ -19,6 +19,15 @@ public struct DueRunRequest: Sendable, Hashable {
         self.deadline = deadline
         self.nextDueAt = nextDueAt
     }
+
+    /// The export run of `job` due at `now`: its deadline from the job's `deadline`, its next
+    /// due time from the job's schedule.
+    public init(exportOf job: JobSpec, at now: Date) {
+        self.init(job: job.name, kind: .export, scheduledFor: now,
+                  deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)),
+                  nextDueAt: job.schedule.nextDue(lastScheduled: Int64(now.timeIntervalSince1970))
+                      .map { Date(timeIntervalSince1970: TimeInterval($0)) })
+    }
 }
 
 /// Server-side details of an operation that ended in a terminal failure (Workiva `failed` or

@@ -7,9 +7,6 @@ import ExportSyncEngine
 import ExportSyncProviders
 import ExportSyncStore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 import Logging
 import ServiceLifecycle
@@ -49,7 +46,7 @@ struct DaemonRunner {
         let configLoaded = clock.now
         // Parsing a large configuration leaves its freed syntax tree in malloc's arenas; hand
         // those pages back so the daemon's resident size is what it keeps, not what it parsed.
-        releaseFreedMemory()
+        GNULibC.releaseFreedMemory()
         let redactor = SecretRedactor()
         let logging = SystemdLogging(target: options.logTarget, syslogIdentifier: "exportsync", environment: environment,
                                      logLevel: Logger.Level(configLevel: configuration.daemon.logLevel), redactor: redactor)
@@ -100,7 +97,7 @@ struct DaemonRunner {
         let outcome: ExportEngine.Outcome
         do {
             let preparation = try await engine.prepare()
-            releaseFreedMemory()
+            GNULibC.releaseFreedMemory()
             let prepared = clock.now
             logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume, \(preparation.pollingRuns) waiting on their operations; configuration loaded in \(Self.seconds(configLoaded - started)) s, state recovered in \(Self.seconds(prepared - configLoaded)) s",
                           metadata: ["config": "\(configuration.filePath)"])
@@ -199,19 +196,8 @@ struct DaemonRunner {
 extension DaemonRunner {
     /// `duration` in seconds with millisecond precision, for log lines.
     static func seconds(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return "\(milliseconds / 1_000).\(String(repeating: "0", count: 3 - String(milliseconds % 1_000).count))\(milliseconds % 1_000)"
+        String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
-}
-
-/// Returns memory that malloc holds free to the kernel (glibc's `malloc_trim`, looked up at run
-/// time because Swift's Glibc module does not export `<malloc.h>`; a no-op elsewhere).
-func releaseFreedMemory() {
-    #if canImport(Glibc)
-    typealias MallocTrim = @convention(c) (Int) -> Int32
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
-    #endif
 }
 
 /// What identifies the configuration file's content: its SHA-256 and permission bits (the loader

@@ -47,17 +47,12 @@ actor SandboxState {
         for batch in scenario.workiva.preparedOperations {
             guard let resource = resourcesById[batch.resource] else { continue }
             let content = WorkivaExportChoice(format: "pdf", singleSheet: false).content(for: resource)
-            let timeline = WorkivaTimelineScript(
-                script: resource.timeline ?? scenario.workiva.defaultTimeline,
-                uploadDeadline: scenario.workiva.uploadDeadlineSeconds)
             operations.reserveCapacity(operations.count + batch.count)
             for index in 0..<batch.count {
                 let id = batch.operationID(index)
-                operations[id] = WorkivaOperation(
-                    id: id, flavor: .v2026, resourceId: resource.id, clientId: batch.clientId,
-                    userId: "V1ZVc2VyFz" + String(StableRandom.seed(batch.clientId), radix: 16),
-                    timeline: timeline, work: .export(content), created: now, originalRequest: UUID().uuidString.lowercased(),
-                    kickoffPath: "/prepared/\(resource.id)/export", updated: now)
+                operations[id] = Self.makeOperation(
+                    id: id, flavor: .v2026, resource: resource, clientId: batch.clientId, work: .export(content),
+                    kickoffPath: "/prepared/\(resource.id)/export", now: now, scenario: scenario)
             }
         }
     }
@@ -144,17 +139,26 @@ actor SandboxState {
         kickoffPath: String, now: Date
     ) -> WorkivaOperation {
         let id = Self.randomHex(bytes: 16)
-        let operation = WorkivaOperation(
+        let operation = Self.makeOperation(
+            id: id, flavor: flavor, resource: resource, clientId: clientId, work: work(id),
+            kickoffPath: kickoffPath, now: now, scenario: scenario)
+        operations[id] = operation
+        return operation
+    }
+
+    /// A new operation of `resource` following its (or the default) timeline from `now`.
+    private static func makeOperation(
+        id: String, flavor: WorkivaFlavor, resource: WorkivaResource, clientId: String, work: WorkivaOperation.Work,
+        kickoffPath: String, now: Date, scenario: SandboxScenario
+    ) -> WorkivaOperation {
+        WorkivaOperation(
             id: id, flavor: flavor, resourceId: resource.id, clientId: clientId,
             userId: "V1ZVc2VyFz" + String(StableRandom.seed(clientId), radix: 16),
             timeline: WorkivaTimelineScript(
                 script: resource.timeline ?? scenario.workiva.defaultTimeline,
                 uploadDeadline: scenario.workiva.uploadDeadlineSeconds),
-            work: work(id), created: now, originalRequest: UUID().uuidString.lowercased(),
-            kickoffPath: kickoffPath, updated: now
-        )
-        operations[id] = operation
-        return operation
+            work: work, created: now, originalRequest: UUID().uuidString.lowercased(),
+            kickoffPath: kickoffPath, updated: now)
     }
 
     /// Counts a poll of operation `id` and returns it advanced to `now`.
