@@ -19,10 +19,10 @@ struct StatusCommandTests {
     }
 
     @Test("before the daemon ever ran: every job never run and due now; no database is created")
-    func freshState() throws {
+    func freshState() async throws {
         let scratch = try ScratchDirectory()
         let config = try scratchConfig(scratch)
-        let result = try ExecutableRunner.run(["status", "--json", "--config", config])
+        let result = try await ExecutableRunner.run(["status", "--json", "--config", config])
         #expect(result.status == 0, "\(result.standardError)")
         let document = try decode(result.standardOutput)
         #expect(document["database_exists"] as? Bool == false)
@@ -35,7 +35,7 @@ struct StatusCommandTests {
         #expect(document["pending_operation_count"] as? Int == 0)
         #expect(!FileManager.default.fileExists(atPath: scratch.url.path + "/state"), "status must not create state")
 
-        let table = try ExecutableRunner.run(["status", "--config", config])
+        let table = try await ExecutableRunner.run(["status", "--config", config])
         #expect(table.status == 0)
         #expect(table.standardOutput.contains("(not created yet: the daemon has not run)"))
         #expect(table.standardOutput.contains("sample-42-evidence"))
@@ -63,7 +63,7 @@ struct StatusCommandTests {
         // The retired job left the configuration: the next sync marks it removed, keeping its history.
         _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")])
 
-        let result = try ExecutableRunner.run(["status", "--json", "--config", config])
+        let result = try await ExecutableRunner.run(["status", "--json", "--config", config])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(!result.standardOutput.contains("SECRETSIG"))
         let document = try decode(result.standardOutput)
@@ -83,21 +83,21 @@ struct StatusCommandTests {
         #expect(pending["phase"] as? String == "polling")
         #expect(pending["job"] as? String == "sample-42-evidence")
 
-        let table = try ExecutableRunner.run(["status", "--config", config])
+        let table = try await ExecutableRunner.run(["status", "--config", config])
         #expect(table.standardOutput.contains("retired-job (removed from config)"))
         #expect(table.standardOutput.contains("pending operations: 1"))
         #expect(!table.standardOutput.contains("SECRETSIG"))
     }
 
     @Test("a corrupt database is reported (exit 74) and left untouched")
-    func corruptDatabase() throws {
+    func corruptDatabase() async throws {
         let scratch = try ScratchDirectory()
         let config = try scratchConfig(scratch)
         try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("state"), withIntermediateDirectories: true)
         let garbage = Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         let path = scratch.url.path + "/state/exportsync.sqlite3"
         try garbage.write(to: URL(fileURLWithPath: path))
-        let result = try ExecutableRunner.run(["status", "--config", config])
+        let result = try await ExecutableRunner.run(["status", "--config", config])
         #expect(result.status == 74)
         #expect(result.standardError.contains(path))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)

@@ -24,7 +24,9 @@ struct EngineLoopTimingTests {
             let gaps = zip(edges, edges.dropFirst()).map { $1.timeIntervalSince($0) }
             print("measured: gaps between polls (Retry-After: 1): \(gaps.map { String(format: "%.2f", $0) }.joined(separator: ", ")) s")
             #expect(polls.count >= 2, "\(daemon.logTail())")
-            #expect((gaps.max() ?? 0) < 1.6, "a due poll waited \(gaps.max() ?? 0) s")
+            // The regression slept the 10 s maximum; 3 s leaves room for a loaded machine
+            // (gaps up to 1.24 s seen while the whole suite shares 2 cores).
+            #expect((gaps.max() ?? 0) < 3, "a due poll waited \(gaps.max() ?? 0) s")
             daemon.send(SIGTERM)
             #expect(await daemon.waitForExit(timeout: .seconds(10)) == 0, "\(daemon.logTail())")
         }

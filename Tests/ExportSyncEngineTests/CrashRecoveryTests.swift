@@ -68,7 +68,7 @@ struct CrashRecoveryTests {
         #expect(harness.temporaryFiles().isEmpty, "left behind: \(harness.temporaryFiles())")
 
         // No run lost: exactly one run per job, done.
-        let runs = try harness.lastRuns()
+        let runs = try await harness.lastRuns()
         #expect(runs.count == workivaCount + webadmitCount)
         #expect(runs.values.allSatisfy { $0["phase"] as? String == "done" && $0["id"] != nil })
         #expect(runs.values.allSatisfy { ($0["id"] as? Int ?? 0) <= workivaCount + webadmitCount }, "one run per job")

@@ -162,7 +162,7 @@ struct EndToEndTests {
             #expect(harness.sha256(of: "\(name).\(ext)") == content.sha256Hex(), "\(name).\(ext)")
         }
         #expect(harness.temporaryFiles().isEmpty)
-        let runs = try harness.lastRuns()
+        let runs = try await harness.lastRuns()
         #expect(runs.count == cases.count)
         #expect(runs.values.allSatisfy { $0["phase"] as? String == "done" && $0["attempt_count"] as? Int == 1 })
 

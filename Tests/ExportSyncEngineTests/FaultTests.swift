@@ -102,7 +102,7 @@ struct FaultTests {
         #expect(result.status == 75, "failures are reported with EX_TEMPFAIL")
         #expect(elapsed < 60, "every wait is bounded")
 
-        let runs = try harness.lastRuns()
+        let runs = try await harness.lastRuns()
         for name in ["p503", "p429", "relative", "truncate", "reset", "malformed", "unknown", "casing", "hang", "token"] {
             let run = try #require(runs["fault-\(name)"])
             #expect(run["phase"] as? String == "done", "fault-\(name): \(run)")

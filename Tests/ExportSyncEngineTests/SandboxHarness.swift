@@ -70,15 +70,15 @@ final class SandboxHarness: @unchecked Sendable {
     }
 
     /// `exportsync status --json`, decoded.
-    func status() throws -> [String: Any] {
-        let result = try ExecutableRunner.run(["status", "--json", "--config", configPath])
+    func status() async throws -> [String: Any] {
+        let result = try await ExecutableRunner.run(["status", "--json", "--config", configPath])
         let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
         return try #require(object as? [String: Any], "status output: \(result.standardOutput) \(result.standardError)")
     }
 
     /// Each job's last run, by job name.
-    func lastRuns() throws -> [String: [String: Any]] {
-        let jobs = try #require(try status()["jobs"] as? [[String: Any]])
+    func lastRuns() async throws -> [String: [String: Any]] {
+        let jobs = try #require(try await status()["jobs"] as? [[String: Any]])
         var result: [String: [String: Any]] = [:]
         for job in jobs {
             if let name = job["name"] as? String, let run = job["last_run"] as? [String: Any] { result[name] = run }

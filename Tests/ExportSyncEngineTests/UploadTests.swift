@@ -24,7 +24,7 @@ struct UploadTests {
         #expect(received.allSatisfy { $0.contentType == "application/octet-stream" })
         #expect(harness.inboxNames("done") == ["signature.pdf", "ledger 2026.xlsx"])
         #expect(harness.inboxNames() == [".hidden", "report.pdf.part"])
-        #expect(try harness.lastRuns()["evidence"]?["phase"] as? String == "done")
+        #expect(try await harness.lastRuns()["evidence"]?["phase"] as? String == "done")
     }
 
     @Test("the same content dropped twice (renamed, or again later) is uploaded once, and the log says so")
@@ -166,7 +166,7 @@ struct UploadTests {
         #expect(harness.inboxNames("failed") == ["infected.pdf", "infected.pdf.error.txt"])
         let report = harness.failedReport("infected.pdf")
         #expect(report.contains("VirusDetected") && report.contains("rejected by the scanner"), "\(report)")
-        #expect(try harness.lastRuns()["evidence"]?["phase"] as? String == "failed")
+        #expect(try await harness.lastRuns()["evidence"]?["phase"] as? String == "failed")
     }
 }
 
@@ -176,7 +176,9 @@ struct UploadDaemonTests {
     func growingFileInTheDaemon() async throws {
         let harness = try await SandboxHarness(scenarioTOML: uploadScenario())
         defer { Task { await harness.shutdown() } }
-        try harness.writeConfig(jobs: uploadJob("evidence", inbox: harness.inbox))
+        // settle 4 s against appends every 0.4 s: a loaded machine may stall the writer for a
+        // second or two, and the daemon must not mistake that for a settled file.
+        try harness.writeConfig(jobs: uploadJob("evidence", inbox: harness.inbox).replacingOccurrences(of: "settle = \"2s\"", with: "settle = \"4s\""))
         try FileManager.default.createDirectory(at: harness.inbox, withIntermediateDirectories: true)
         let daemon = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
                                       environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "run-growing")

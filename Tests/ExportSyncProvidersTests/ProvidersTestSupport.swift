@@ -180,3 +180,18 @@ final class ManualClock: ProviderClock {
         state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
     }
 }
+
+/// The real clock, remembering every wait asked of it, so tests check the waits a client chose
+/// rather than wall-clock gaps that a loaded machine stretches.
+final class RecordingClock: ProviderClock {
+    private let system = SystemProviderClock()
+    private let recorded = Mutex<[Double]>([])
+
+    var now: Date { system.now }
+    var sleeps: [Double] { recorded.withLock { $0 } }
+
+    func sleep(seconds: Double) async throws {
+        recorded.withLock { $0.append(seconds) }
+        try await system.sleep(seconds: seconds)
+    }
+}

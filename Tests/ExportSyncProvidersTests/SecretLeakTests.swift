@@ -16,7 +16,8 @@ struct SecretLeakTests {
             FaultRule(route: .storageGet, resource: "86446", requests: [1], kind: .status, status: 503),
         ])
         scenario.workiva.strictUploadAuthorization = true
-        scenario.webadmit.downloadURLLifetimeSeconds = 1
+        // 2 s: the first download (a 503, then a retry) must finish inside it on a loaded machine.
+        scenario.webadmit.downloadURLLifetimeSeconds = 2
         try await withProviders(scenario) { sandbox in
             var failures: [ProviderFailure] = []
             var urls: [String] = []
@@ -43,7 +44,7 @@ struct SecretLeakTests {
             let downloadURL = try #require(state.downloadURL)
             urls.append(downloadURL)
             _ = try await collect(try await webAdmit.openDownload(url: downloadURL))  // 503 once, retried
-            try await Task.sleep(for: .milliseconds(2_100))
+            try await Task.sleep(for: .milliseconds(3_100))
             failures += [await failure { try await webAdmit.openDownload(url: downloadURL) }].compactMap { $0 }
             let wrongKey = sandbox.webAdmitClient(key: Fixture.apiKey + "-wrong")
             failures += [await failure { try await wrongKey.exportFile(exportID: "86446", fileID: run.id) }].compactMap { $0 }

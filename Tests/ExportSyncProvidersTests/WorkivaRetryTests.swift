@@ -13,17 +13,26 @@ struct WorkivaRetryTests {
             FaultRule(route: .workivaPoll, requests: [2], kind: .status, status: 429),
         ]
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
-            let client = sandbox.workivaClient()
+            let clock = RecordingClock()
+            let client = sandbox.workivaClient(clock: clock)
             let handle = try await client.startOperation(attachmentExport())
+            let waitsBeforePolling = clock.sleeps.count
             let state = try await client.poll(operationURL: handle.location, xVersion: "2026-01-01")
             #expect(!state.status.isEmpty)
             let polls = sandbox.polls
             #expect(polls.map(\.status) == [429, 429, 200])
-            // Retry-After: 1 honoured; without it, the backoff (≥ half the 0.1 s initial delay).
+            // The waits asked for: Retry-After: 1 honoured; without it, the backoff after the second
+            // attempt (0.1 s × 2, full jitter: 0.1–0.2 s), not some default second.
+            let waits = Array(clock.sleeps.dropFirst(waitsBeforePolling))
+            #expect(waits.count == 2)
+            #expect(waits.first == 1)
+            #expect(waits.last.map { (0.1...0.2).contains($0) } == true, "backoff wait \(waits)")
+            // And the server saw them: wall-clock gaps are at least the waits (only lower bounds,
+            // since a loaded machine may add any delay on top).
             let firstGap = polls[1].start.timeIntervalSince(try #require(polls[0].end))
             let secondGap = polls[2].start.timeIntervalSince(try #require(polls[1].end))
             #expect(firstGap >= 0.98)
-            #expect(secondGap >= 0.05 && secondGap < 0.9)
+            #expect(secondGap >= 0.095)
             let retried = sandbox.log.lines(containing: "will be retried")
             #expect(retried.count == 2)
             #expect(retried.allSatisfy { $0.metadata["http_status"] == "429" && $0.metadata["source"] == "workiva-test" })
@@ -115,9 +124,11 @@ struct WorkivaRetryTests {
     }
 
     @Test func aPollThatTimesOutIsRetried() async throws {
-        let faults = [FaultRule(route: .workivaPoll, requests: [1], kind: .hang, seconds: 3)]
+        // The first poll hangs far longer than the timeout; 2 s is enough for the kickoff and the
+        // retried poll to answer even while the whole suite loads both cores.
+        let faults = [FaultRule(route: .workivaPoll, requests: [1], kind: .hang, seconds: 30)]
         var settings = Fixture.settings
-        settings.requestTimeoutSeconds = 0.5
+        settings.requestTimeoutSeconds = 2
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
             let client = sandbox.workivaClient(settings: settings)
             let handle = try await client.startOperation(attachmentExport())

@@ -150,7 +150,7 @@ struct FaultInjectionTests {
             #expect(slow.status == 200)
             let quick = Date()
             _ = try await sandbox.send("GET", "/api/v1/exports", headers: key)
-            #expect(Date().timeIntervalSince(quick) < 2)
+            #expect(Date().timeIntervalSince(quick) < 3, "the second request was held for the delay too")
         }
     }
 

@@ -64,7 +64,8 @@ struct ScenarioAndContentTests {
         #expect(pdf.byteCount == 5 << 30)
         let csv = try #require(scenario.expectedWebAdmitContent(export: 1))
         #expect(csv.byteCount > (3 << 30) - 100 && csv.byteCount <= 3 << 30)
-        #expect(Date().timeIntervalSince(started) < 1)
+        // Generating 8 GiB would take minutes; sizing is arithmetic (bound loose for a loaded machine).
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func aLargeDownloadStreamsAndMatchesTheHelper() async throws {

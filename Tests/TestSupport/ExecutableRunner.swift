@@ -21,7 +21,22 @@ public struct ExecutableRunner {
             .appendingPathComponent(".build/debug/exportsync")
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws -> Result {
+    /// Runs the binary to completion. The waiting happens on a thread of its own: the suite runs
+    /// its tests in parallel on a cooperative pool as wide as the machine has cores (2 here), and
+    /// a test blocked in `waitUntilExit` there would stall every other test's tasks, the
+    /// in-process sandboxes' request handlers among them.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let worker = Thread {
+                continuation.resume(with: Swift.Result<Self.Result, any Error> {
+                    try runBlocking(arguments, environment: environment, currentDirectory: currentDirectory)
+                })
+            }
+            worker.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String], currentDirectory: URL?) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
