@@ -41,10 +41,12 @@ enum Fixture {
         return scenario
     }
 
-    /// Retries fast enough for tests: 4 tries, 50–100 ms first backoff.
+    /// Retries fast enough for tests: 4 tries, 50–100 ms first backoff. Timeouts are generous
+    /// (20 s): with the whole suite sharing 2 cores, an answer from the in-process sandbox was
+    /// seen to take over 5 s; tests about timeouts set their own.
     static let settings = ProviderSettings(
         retryPolicy: RetryPolicy(initialDelay: 0.1, multiplier: 2, maximumDelay: 1, maximumAttempts: 4),
-        retryBudgetSeconds: 10, maximumRetryAfterSeconds: 5, requestTimeoutSeconds: 5, uploadTimeoutSeconds: 10)
+        retryBudgetSeconds: 30, maximumRetryAfterSeconds: 5, requestTimeoutSeconds: 20, uploadTimeoutSeconds: 20)
 }
 
 /// A running sandbox, an HTTP client configured as the providers expect, and a captured log.
@@ -96,7 +98,7 @@ func withProviders<T>(_ scenario: SandboxScenario, _ body: (ProviderHarness) asy
     let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
     let httpClient = HTTPClient(
         eventLoopGroupProvider: .singleton,
-        configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .milliseconds(500), readTimeout: .seconds(5)))
+        configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .seconds(5), readTimeout: .seconds(20)))
     let harness = ProviderHarness(server: server, endpoints: endpoints, httpClient: httpClient, log: CapturedLog())
     do {
         let result = try await body(harness)

@@ -33,7 +33,7 @@ struct SandboxHarness {
     /// Sends one request and collects the whole answer.
     func send(
         _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-        timeout: TimeAmount = .seconds(10)
+        timeout: TimeAmount = .seconds(30)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url.hasPrefix("http") ? url : base + url)
         request.method = HTTPMethod(rawValue: method)
@@ -73,7 +73,7 @@ func withSandbox<T>(_ scenario: SandboxScenario, _ body: (SandboxHarness) async 
     let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
     let client = HTTPClient(
         eventLoopGroupProvider: .singleton,
-        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(10))))
+        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))))
     let harness = SandboxHarness(server: server, endpoints: endpoints, client: client)
     do {
         let result = try await body(harness)
