@@ -81,7 +81,7 @@ struct FaultInjectionTests {
             await #expect(throws: (any Error).self) {
                 _ = try await sandbox.send("GET", "/api/v1/user_identities", headers: [("x-api-key", TestScenarios.apiKey)], timeout: .milliseconds(600))
             }
-            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(Date().timeIntervalSince(started) < 20, "the client's 0.6 s timeout ended the wait, not the 30 s hang")
             let after = try await sandbox.send("GET", "/api/v1/user_identities", headers: [("x-api-key", TestScenarios.apiKey)])
             #expect(after.status == 200)
         }
