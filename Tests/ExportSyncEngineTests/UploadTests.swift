@@ -176,8 +176,9 @@ struct UploadDaemonTests {
     func growingFileInTheDaemon() async throws {
         let harness = try await SandboxHarness(scenarioTOML: uploadScenario())
         defer { Task { await harness.shutdown() } }
-        // settle 4 s against appends every 0.4 s: a loaded machine may stall the writer for a
-        // second or two, and the daemon must not mistake that for a settled file.
+        // settle 4 s against appends every 0.4 s for 5.6 s (longer than the settle, so a daemon
+        // timing the settle from first sight would upload early): a loaded machine may stall
+        // the writer for a second or two, and the daemon must not mistake that for a settled file.
         try harness.writeConfig(jobs: uploadJob("evidence", inbox: harness.inbox).replacingOccurrences(of: "settle = \"2s\"", with: "settle = \"4s\""))
         try FileManager.default.createDirectory(at: harness.inbox, withIntermediateDirectories: true)
         let daemon = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
@@ -186,7 +187,7 @@ struct UploadDaemonTests {
         var written: [UInt8] = []
         try Data().write(to: url)
         let handle = try FileHandle(forWritingTo: url)
-        for chunk in 0..<8 {
+        for chunk in 0..<14 {
             let bytes = testBytes(20_000, seed: UInt8(50 + chunk))
             try handle.seekToEnd()
             try handle.write(contentsOf: Data(bytes))

@@ -134,7 +134,11 @@ struct WorkivaRetryTests {
             let handle = try await client.startOperation(attachmentExport())
             let state = try await client.poll(operationURL: handle.location, xVersion: "2026-01-01")
             #expect(!state.status.isEmpty)
-            #expect(sandbox.polls.count == 2)
+            // The first poll hung unanswered and was retried; on a loaded machine the retry may
+            // itself time out once more, so at least two.
+            let polls = sandbox.polls
+            #expect(polls.count >= 2)
+            #expect(polls.first?.status == nil, "the hung poll was never answered")
             #expect(sandbox.log.lines(containing: "failed in transport").first?.metadata["error"] == "timed out waiting for the answer")
         }
     }
