@@ -1,5 +1,5 @@
 import ExportSyncCore
-import Foundation
+public import Foundation
 
 /// Turns a TOML file into a validated ``Configuration``, or a ``ConfigurationError`` listing
 /// every problem found (not just the first), each with line, column and key path.
@@ -21,6 +21,11 @@ public struct ConfigurationLoader: Sendable {
 
     /// Reads, parses and validates the file at `path`.
     public func load(path: String) throws(ConfigurationError) -> Configuration {
+        try load(try read(path: path))
+    }
+
+    /// Reads the file at `path` once: its bytes and permission bits.
+    public func read(path: String) throws(ConfigurationError) -> ConfigurationFile {
         let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
         let data: Data
         do {
@@ -29,13 +34,19 @@ public struct ConfigurationLoader: Sendable {
             let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
             throw ConfigurationError(file: path, issues: [.init(line: nil, column: nil, keyPath: "", message: "cannot read the configuration file: \(reason)")])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(file: path, issues: [.init(line: nil, column: nil, keyPath: "", message: "the file is not valid UTF-8")])
-        }
         var status = stat()
-        let isPrivate = stat(absolute, &status) == 0 && (status.st_mode & 0o077) == 0
-        let mode = String(status.st_mode & 0o777, radix: 8)
-        return try load(text: text, filePath: path, fileMode: isPrivate ? nil : mode)
+        let mode = stat(absolute, &status) == 0 ? UInt32(status.st_mode & 0o7777) : nil
+        return ConfigurationFile(path: path, data: data, mode: mode)
+    }
+
+    /// Parses and validates a file ``read(path:)`` read.
+    public func load(_ file: ConfigurationFile) throws(ConfigurationError) -> Configuration {
+        guard let text = String(data: file.data, encoding: .utf8) else {
+            throw ConfigurationError(file: file.path, issues: [.init(line: nil, column: nil, keyPath: "", message: "the file is not valid UTF-8")])
+        }
+        let isPrivate = file.mode.map { $0 & 0o077 == 0 } ?? false
+        let mode = String((file.mode ?? 0) & 0o777, radix: 8)
+        return try load(text: text, filePath: file.path, fileMode: isPrivate ? nil : mode)
     }
 
     /// Parses and validates `text` as if it were the file `filePath`.
@@ -131,4 +142,14 @@ struct LoadContext {
         guard let output else { return nil }
         return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel, maxConcurrentDownloads: downloads)
     }
+}
+
+/// A configuration file as read from disk, before parsing.
+public struct ConfigurationFile: Sendable {
+    /// The path as given.
+    public var path: String
+    /// The file's bytes.
+    public var data: Data
+    /// Its permission bits (`st_mode & 0o7777`), `nil` when `stat` failed.
+    public var mode: UInt32?
 }

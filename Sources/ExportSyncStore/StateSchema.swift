@@ -35,7 +35,9 @@ enum StateSchema {
         Migration(identifier: "v1-initial", apply: createInitialSchema),
     ]
 
-    private static let unfinishedPhases = "('due', 'starting', 'uploading', 'polling', 'downloading')"
+    /// The partial indexes' condition on `runs.phase`. Queries meant to use those indexes repeat
+    /// it word for word (SQLite matches a partial index's condition textually).
+    static let unfinishedPhases = "('due', 'starting', 'uploading', 'polling', 'downloading')"
 
     private static func createInitialSchema(_ db: Database) throws {
         try db.execute(sql: "PRAGMA application_id = \(applicationID)")

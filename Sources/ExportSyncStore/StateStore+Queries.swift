@@ -153,7 +153,7 @@ extension StateStore {
             }
             let pendingSQL = """
                 FROM runs JOIN operations ON operations.id = runs.operation_id
-                WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+                WHERE runs.phase IN \(StateSchema.unfinishedPhases)
                 """
             let pendingCount = try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0
             let pending = try Row.fetchAll(db, sql: """
@@ -194,7 +194,7 @@ enum StateQueries {
         return """
             SELECT runs.*, operations.*
             FROM runs LEFT JOIN operations ON operations.id = runs.operation_id
-            WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+            WHERE runs.phase IN \(StateSchema.unfinishedPhases)
               AND runs.phase IN (\(wanted))
             ORDER BY runs.phase = 'polling', operations.next_poll_at, runs.id
             """
@@ -205,7 +205,7 @@ enum StateQueries {
     static let runsInPhase = """
         SELECT runs.*, operations.*
         FROM runs LEFT JOIN operations ON operations.id = runs.operation_id
-        WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+        WHERE runs.phase IN \(StateSchema.unfinishedPhases)
           AND runs.phase = ?
         ORDER BY runs.id
         LIMIT ?
@@ -214,7 +214,7 @@ enum StateQueries {
     /// Runs waiting on an operation (polling, or uploading/downloading one).
     static let pendingOperationCount = """
         SELECT COUNT(*) FROM runs
-        WHERE runs.phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
+        WHERE runs.phase IN \(StateSchema.unfinishedPhases)
           AND runs.operation_id IS NOT NULL
         """
 

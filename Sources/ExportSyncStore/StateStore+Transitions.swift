@@ -97,11 +97,7 @@ extension StateStore {
     private static func insertDueRun(_ db: Database, _ request: DueRunRequest, now: Date) throws -> StoredRun {
         let job = request.job
         guard var jobRecord = try JobRecord.fetch(db, name: job) else { throw StateStoreError.unknownJob(job) }
-        // The partial unique index over unfinished runs answers this in one lookup.
-        let unfinishedSQL = """
-            SELECT id FROM runs WHERE job = ? AND phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')
-            """
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: unfinishedSQL), arguments: [job]) {
+        if let id = try unfinishedRunID(db, job: job) {
             throw StateStoreError.jobHasUnfinishedRun(job: job, runID: id)
         }
         var run = RunRecord(
@@ -355,6 +351,13 @@ extension StateStore {
     }
 
     // MARK: - Helpers shared by the transitions
+
+    /// The id of `job`'s unfinished run, if it has one: one lookup in the partial unique index.
+    static func unfinishedRunID(_ db: Database, job: String) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM runs WHERE job = ? AND phase IN \(StateSchema.unfinishedPhases)"),
+            arguments: [job])
+    }
 
     static func loadRun(_ db: Database, _ runID: Int64) throws -> (RunRecord, OperationRecord?) {
         guard let run = try RunRecord.fetch(db, id: runID) else { throw StateStoreError.runNotFound(runID) }

@@ -81,9 +81,7 @@ extension StateStore {
                 return .alreadyKnown(StoredUpload(found, id: id))
             }
             guard var jobRecord = try JobRecord.fetch(db, name: job) else { throw StateStoreError.unknownJob(job) }
-            if let unfinished = try RunRecord
-                .filter(Column("job") == job && RunPhase.unfinished.map(\.rawValue).contains(Column("phase")))
-                .fetchOne(db), let id = unfinished.id {
+            if let id = try Self.unfinishedRunID(db, job: job) {
                 throw StateStoreError.jobHasUnfinishedRun(job: job, runID: id)
             }
             var run = RunRecord(

@@ -35,14 +35,15 @@ struct DaemonRunner {
         let started = clock.now
         let loader = ConfigurationLoader()
         let configuration: Configuration
-        let fileVersion = ConfigurationFileVersion(path: options.config.path)
+        let file: ConfigurationFile
         do {
-            configuration = try loader.load(path: options.config.path)
+            file = try loader.read(path: options.config.path)
+            configuration = try loader.load(file)
         } catch {
             printError(error.description)
             throw ExitCode(SysExit.config)
         }
-        let loaded = LoadedConfiguration(version: fileVersion, configuration: configuration)
+        let loaded = LoadedConfiguration(version: ConfigurationFileVersion(file), configuration: configuration)
         let configLoaded = clock.now
         // Parsing a large configuration leaves its freed syntax tree in malloc's arenas; hand
         // those pages back so the daemon's resident size is what it keeps, not what it parsed.
@@ -165,7 +166,13 @@ struct DaemonRunner {
     private func reloadConfiguration(loader: ConfigurationLoader, loaded: LoadedConfiguration, engine: ExportEngine, httpClient: HTTPClient,
                                      settings: ProviderSettings, redactor: SecretRedactor, logger: Logger) async throws {
         let configuration: Configuration
-        let fileVersion = ConfigurationFileVersion(path: options.config.path)
+        let file: ConfigurationFile
+        do {
+            file = try loader.read(path: options.config.path)
+        } catch {
+            throw ReloadRejected(reason: "the new configuration is invalid:\n\(error.description)")
+        }
+        let fileVersion = ConfigurationFileVersion(file)
         if let unchanged = loaded.configuration(ifStill: fileVersion) {
             // TOMLKit never frees a parsed document, so an unchanged file (config management
             // reloads on every run) is not parsed again; credentials are still read afresh.
@@ -173,7 +180,7 @@ struct DaemonRunner {
             logger.notice("the configuration file is unchanged; reusing it and reading the credentials again")
         } else {
             do {
-                configuration = try loader.load(path: options.config.path)
+                configuration = try loader.load(file)
             } catch {
                 throw ReloadRejected(reason: "the new configuration is invalid:\n\(error.description)")
             }
@@ -206,33 +213,27 @@ struct ConfigurationFileVersion: Sendable, Hashable {
     var sha256: [UInt8]
     var mode: UInt32
 
-    /// The file's version now, or `nil` when it cannot be read (the loader then reports why).
-    init?(path: String) {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        sha256 = Array(SHA256.hash(data: data))
-        mode = UInt32(status.st_mode & 0o7777)
+    /// The version of the bytes and mode the loader read (hashed, not read again).
+    init(_ file: ConfigurationFile) {
+        sha256 = Array(SHA256.hash(data: file.data))
+        mode = file.mode ?? 0
     }
 }
 
 /// The configuration in force and the file version it was parsed from.
 final class LoadedConfiguration: Sendable {
-    private let state: Mutex<(version: ConfigurationFileVersion?, configuration: Configuration)>
+    private let state: Mutex<(version: ConfigurationFileVersion, configuration: Configuration)>
 
-    init(version: ConfigurationFileVersion?, configuration: Configuration) {
+    init(version: ConfigurationFileVersion, configuration: Configuration) {
         state = Mutex((version, configuration))
     }
 
     /// The loaded configuration if the file is still at `version`.
-    func configuration(ifStill version: ConfigurationFileVersion?) -> Configuration? {
-        state.withLock { current in
-            guard let version, current.version == version else { return nil }
-            return current.configuration
-        }
+    func configuration(ifStill version: ConfigurationFileVersion) -> Configuration? {
+        state.withLock { current in current.version == version ? current.configuration : nil }
     }
 
-    func replace(version: ConfigurationFileVersion?, configuration: Configuration) {
+    func replace(version: ConfigurationFileVersion, configuration: Configuration) {
         state.withLock { $0 = (version, configuration) }
     }
 }
