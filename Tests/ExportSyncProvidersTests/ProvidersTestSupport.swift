@@ -98,7 +98,9 @@ func withProviders<T>(_ scenario: SandboxScenario, _ body: (ProviderHarness) asy
     let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
     let httpClient = HTTPClient(
         eventLoopGroupProvider: .singleton,
-        configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .seconds(5), readTimeout: .seconds(20)))
+        // The connect timeout stays short: AsyncHTTPClient keeps retrying a refused connection
+        // until it expires, and the refused-connection test makes four attempts.
+        configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .seconds(1), readTimeout: .seconds(20)))
     let harness = ProviderHarness(server: server, endpoints: endpoints, httpClient: httpClient, log: CapturedLog())
     do {
         let result = try await body(harness)

@@ -2,6 +2,7 @@ import ExportSyncCore
 import ExportSyncProviders
 import ExportSyncSandbox
 import Foundation
+import Glibc
 import Logging
 import Testing
 
@@ -162,9 +163,9 @@ struct WorkivaRetryTests {
         try await withProviders(Fixture.scenario()) { sandbox in
             // The API origin is a port nothing listens on (tokens still come from the sandbox):
             // the POST provably never left, so it is retried up to the attempt limit.
-            let closed = try await unusedPort()
+            let closed = try RefusingPort()
             var source = sandbox.workivaSource()
-            source.baseURL = "http://127.0.0.1:\(closed)"
+            source.baseURL = "http://127.0.0.1:\(closed.port)"
             let client = ExportSyncProviders.WorkivaClient(
                 source: source, clientSecret: Secret(Fixture.clientSecret), httpClient: sandbox.httpClient,
                 logger: sandbox.log.logger(), random: SeededRandomNumberGenerator(seed: Fixture.seed), settings: Fixture.settings)
@@ -174,14 +175,39 @@ struct WorkivaRetryTests {
             #expect(attempts.count == 4)
             #expect(attempts.allSatisfy { $0.metadata["method"] == "POST" })
             #expect(attempts.allSatisfy { $0.metadata["error"] == "connection refused" })
+            withExtendedLifetime(closed) {}
         }
     }
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound, then released).
-func unusedPort() async throws -> Int {
-    let server = SandboxServer(scenario: SandboxScenario())
-    let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
-    await server.shutdown()
-    return endpoints.port
+/// A loopback TCP port bound but never listening, held until the value is released: connecting
+/// is refused, and no other test's server can take the port meanwhile (a port freed and looked
+/// up again could be).
+final class RefusingPort {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
 }
