@@ -9,7 +9,7 @@ import Foundation
 /// `preparedOperations` (job number *i* follows `<operation-prefix>` + *i* in six digits).
 ///
 /// It writes through the same store API the daemon uses (registration, `createDueRuns`,
-/// `recordKickoffSent`, `recordOperationAccepted`), so the rows are exactly what a daemon
+/// `recordKickoffSending`, `recordOperationAccepted`), so the rows are exactly what a daemon
 /// stopped with that many exports in flight leaves behind.
 @main
 struct BacklogSeeder: AsyncParsableCommand {
@@ -46,7 +46,7 @@ struct BacklogSeeder: AsyncParsableCommand {
             runIDs.append(try result.get().id)
         }
         let prefix = operationPrefix
-        let firstPoll = now.addingTimeInterval(firstPollIn)
+        let firstPollIn = self.firstPollIn
         // Concurrent steps share transactions (group commit); chunks bound the tasks alive at once.
         let indexed = Array(runIDs.enumerated())
         for start in stride(from: 0, to: indexed.count, by: 2_000) {
@@ -54,11 +54,12 @@ struct BacklogSeeder: AsyncParsableCommand {
             try await withThrowingDiscardingTaskGroup { group in
                 for (index, runID) in chunk {
                     group.addTask {
-                        _ = try await store.recordKickoffSent(run: runID, at: now)
+                        _ = try await store.recordKickoffSending(run: runID, policy: RunPolicy(), at: now)
                         let digits = String(index)
                         let location = prefix + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
                         _ = try await store.recordOperationAccepted(
-                            run: runID, location: location, xVersion: "2026-01-01", nextPollAt: firstPoll, at: now)
+                            run: runID, location: location, xVersion: "2026-01-01", serverWait: firstPollIn,
+                            policy: RunPolicy(), at: now)
                     }
                 }
             }

@@ -12,12 +12,29 @@ public struct EngineProgress: Sendable, Hashable {
     public var runsFailed = 0
     public var lastFileAt: Date?
     public var nextDueAt: Date?
+    /// Set while the state database cannot be written: the error, and when the engine tries again.
+    public var stateWriteFailure: StateWriteFailure?
+    /// Runs waiting to retry a step after a transient failure.
+    public var retrying = 0
+
+    /// The state database refused a write (disk full, I/O error, read-only): all work waits.
+    public struct StateWriteFailure: Sendable, Hashable {
+        /// The error, as the store reported it.
+        public var error: String
+        /// Failures in a row.
+        public var failures: Int
+        /// When the engine tries again.
+        public var retryAt: Date
+    }
 
     public init() {}
 
     /// One line for `systemctl status`: `3 polling, 1 downloading (42 MB/120 MB), last file 12:03, next due 18:00`.
     public var statusLine: String {
         var parts: [String] = []
+        if let failure = stateWriteFailure {
+            parts.append("state database not writable (\(failure.error)); retrying at \(Self.clock(failure.retryAt, seconds: true))")
+        }
         if starting > 0 { parts.append("\(starting) starting") }
         parts.append("\(polling) polling")
         var downloads = "\(downloading) downloading"
@@ -25,18 +42,20 @@ public struct EngineProgress: Sendable, Hashable {
             downloads += " (\(Self.megabytes(downloadedBytes))/\(Self.megabytes(downloadTotalBytes)))"
         }
         parts.append(downloads)
-        parts.append("last file " + (lastFileAt.map(Self.clock) ?? "none"))
+        parts.append("last file " + (lastFileAt.map { Self.clock($0) } ?? "none"))
         if let nextDueAt { parts.append("next due " + Self.clock(nextDueAt)) }
+        if retrying > 0 { parts.append("\(retrying) waiting to retry") }
         if runsFailed > 0 { parts.append("\(runsFailed) failed") }
         return parts.joined(separator: ", ")
     }
 
     static func megabytes(_ bytes: Int64) -> String { "\(bytes / 1_000_000) MB" }
 
-    static func clock(_ date: Date) -> String {
+    static func clock(_ date: Date, seconds withSeconds: Bool = false) -> String {
         let seconds = Int64(date.timeIntervalSince1970)
         let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
-        let hours = secondOfDay / 3_600, minutes = secondOfDay % 3_600 / 60
-        return (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
+        let hours = secondOfDay / 3_600, minutes = secondOfDay % 3_600 / 60, second = secondOfDay % 60
+        let text = (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
+        return withSeconds ? text + ":" + (second < 10 ? "0" : "") + "\(second)" : text
     }
 }

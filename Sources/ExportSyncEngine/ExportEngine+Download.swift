@@ -8,83 +8,82 @@ import Logging
 
 extension ExportEngine {
     /// Downloads a completed operation's result into the output tree, then records the file.
+    /// One attempt: a failure goes to the core, which schedules the next attempt (persisted) or
+    /// fails the run.
     ///
     /// - Parameter fileSync: where the file's fsync and rename run.
     nonisolated func performDownload(_ recovered: RecoveredRun, fileSync: FileSyncPool) async {
         let run = recovered.run
-        var log = logger
-        log[metadataKey: "job"] = "\(run.job)"
-        log[metadataKey: "run_id"] = "\(run.id)"
+        var log = runLogger(run)
         guard let (job, client) = await configured(job: run.job), let template = job.output,
               let operation = recovered.operation
         else {
-            await fail(run: run.id, reason: "job \(run.job) is no longer configured for export", retryable: false, logger: log)
+            await record(.abandoned(reason: "job \(run.job) is no longer configured for export"), run: run.id, policy: RunPolicy(), logger: log)
             return
         }
         log[metadataKey: "operation_id"] = "\(operation.id)"
-        if Date() > run.deadline {
-            await fail(run: run.id, reason: "the run's deadline passed before its file was downloaded", retryable: true, logger: log)
+        let policy = Self.policy(for: client)
+        let relative: String
+        let result: AtomicFileWriter.Result
+        do {
+            let stream = try await openDownload(client: client, operation: operation, logger: log)
+            let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
+                                                     serverFileName: stream.fileName, contentType: stream.contentType)
+            relative = template.resolve(values)
+            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileSync: fileSync)
+        } catch is CancellationError {
+            return
+        } catch {
+            if Task.isCancelled { return }
+            await record(Self.downloadEvent(error), run: run.id, policy: policy, logger: log)
             return
         }
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let stream = try await openDownload(client: client, operation: operation)
-                let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
-                                                         serverFileName: stream.fileName, contentType: stream.contentType)
-                let relative = template.resolve(values)
-                let result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileSync: fileSync)
-                let file: StoredFile
-                do {
-                    file = try await store.recordFileWritten(run: run.id, path: relative, size: result.size, sha256: result.sha256)
-                } catch {
-                    // The file is in place but not recorded: the run stays `downloading` and a
-                    // later pass (or a restart) downloads it again in a slot of its own, as after
-                    // a kill between the rename and the commit.
-                    log.error("cannot record the file \(relative) of run \(run.id): \(error)")
-                    await postpone(run: run.id, seconds: 5)
-                    return
-                }
-                await forget(resourceURLOf: operation.id)
-                await noteFileWritten(at: file.writtenAt)
-                log.notice("wrote \(relative) (\(result.size) bytes)",
-                           metadata: ["path": "\(relative)", "size": "\(result.size)", "sha256": "\(result.sha256)"])
-                return
-            } catch let failure as ProviderFailure where failure.isTransient && attempt < 3 {
-                log.warning("download attempt \(attempt) failed, trying again: \(failure)")
-                try? await Task.sleep(for: .seconds(await pollBackoff(afterPolls: attempt)))
-            } catch let failure as ProviderFailure {
-                await fail(run: run.id, reason: "downloading failed: \(failure)", retryable: failure.isTransient || failure == .expiredURL, logger: log)
-                return
-            } catch let failure as AtomicFileWriter.Failure {
-                if case .lengthMismatch = failure, attempt < 3 {
-                    log.warning("download attempt \(attempt) was cut short, trying again: \(failure)")
-                    continue
-                }
-                await fail(run: run.id, reason: failure.description, retryable: true, logger: log)
-                return
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                if attempt < 3 {
-                    log.warning("download attempt \(attempt) failed, trying again: \(error)")
-                    continue
-                }
-                await fail(run: run.id, reason: "downloading failed: \(error)", retryable: true, logger: log)
-                return
+        // The file is in place; if it cannot be recorded, the run stays `downloading` and is
+        // downloaded again once the database takes writes, as after a kill between the rename
+        // and the commit.
+        guard let file = await committed({
+            try await self.store.recordFileWritten(
+                run: run.id, path: relative, size: result.size, sha256: result.sha256, policy: policy, at: self.clock.now)
+        }, logger: log) else { return }
+        await forget(resultOf: operation.id)
+        await noteFileWritten(at: file.writtenAt)
+        log.notice("wrote \(relative) (\(result.size) bytes)",
+                   metadata: ["path": "\(relative)", "size": "\(result.size)", "sha256": "\(result.sha256)"])
+        wake.signal()
+    }
+
+    /// What a failed download means for the run: most failures are worth another attempt
+    /// (cut short, reset, 5xx, an expired URL, a full or failing disk); a definite refusal of
+    /// the result or a path that may not be written is terminal.
+    nonisolated static func downloadEvent(_ error: any Error) -> RunEvent {
+        let reason = "downloading failed: \(error)"
+        switch error {
+        case let failure as ProviderFailure:
+            switch failure {
+            case .transient(_, let wait): return .downloadTransient(reason: reason, serverWait: wait)
+            case .ambiguous, .malformedResponse, .expiredURL: return .downloadTransient(reason: reason, serverWait: nil)
+            case .rejected, .unauthorized, .sunset: return .downloadRefused(reason: reason)
             }
+        case let failure as AtomicFileWriter.Failure:
+            if case .cannotCreate(_, let code) = failure, code == EPERM || code == EACCES || code == ENAMETOOLONG || code == EISDIR {
+                return .downloadRefused(reason: failure.description)
+            }
+            return .downloadTransient(reason: failure.description, serverWait: nil)
+        default:
+            return .downloadTransient(reason: reason, serverWait: nil)
         }
     }
 
     /// Opens the result: Workiva's `resourceUrl` (learned again from the operation after a
-    /// restart), or a WebAdMIT `download_url` fetched fresh right now and never stored.
-    private nonisolated func openDownload(client: SourceClient, operation: StoredOperation) async throws -> DownloadStream {
+    /// restart), or a WebAdMIT `download_url`: the one the completing poll gave moments ago,
+    /// else a fresh one; never stored. An expired URL is fetched fresh once, at once.
+    private nonisolated func openDownload(client: SourceClient, operation: StoredOperation, logger log: Logger) async throws -> DownloadStream {
+        let known = await result(of: operation.id)
         switch client {
         case .workiva(let workiva, let spec):
             let xVersion = operation.xVersion ?? spec.apiVersion.defaultFlavour.xVersion
-            var resource = await resourceURL(of: operation.id)
+            var resource: String?
+            if case .workivaResource(let url) = known { resource = url }
             if resource == nil {
                 resource = try await workiva.poll(operationURL: operation.location, xVersion: xVersion).resourceURL
             }
@@ -94,26 +93,29 @@ extension ExportEngine {
             return try await workiva.openDownload(resourceURL: resource, xVersion: xVersion)
         case .webadmit(let webadmit, _):
             guard let ids = operation.providerIDs else { throw ProviderFailure.malformedResponse("no export file id recorded") }
-            for _ in 0..<2 {
-                let state = try await webadmit.exportFile(exportID: ids.exportID, fileID: ids.exportFileID)
-                guard let url = state.downloadURL else {
-                    throw ProviderFailure.malformedResponse("WebAdMIT reports \(state.status) but gives no download_url")
-                }
+            if case .webAdmitDownload(let url, let receivedAt) = known,
+               clock.now.timeIntervalSince(receivedAt) < Self.webAdmitURLReuseSeconds {
+                await forget(resultOf: operation.id)
+                // (A Result, not `catch .expiredURL`: Swift 6.3's SILGen crashes on that pattern here.)
                 let opened: Result<DownloadStream, ProviderFailure>
-                do {
-                    opened = .success(try await webadmit.openDownload(url: url))
-                } catch {
-                    opened = .failure(error)
-                }
+                do { opened = .success(try await webadmit.openDownload(url: url)) } catch { opened = .failure(error) }
                 switch opened {
                 case .success(let stream): return stream
-                case .failure(.expiredURL): logger.info("download_url expired before use; fetching a fresh one")
+                case .failure(.expiredURL): log.info("download_url expired before use; fetching a fresh one")
                 case .failure(let failure): throw failure
                 }
             }
-            throw ProviderFailure.expiredURL
+            let state = try await webadmit.exportFile(exportID: ids.exportID, fileID: ids.exportFileID)
+            guard let url = state.downloadURL, !url.isEmpty else {
+                throw ProviderFailure.malformedResponse("WebAdMIT reports \(state.status) but gives no download_url")
+            }
+            return try await webadmit.openDownload(url: url)
         }
     }
+
+    /// How long a `download_url` from a poll is used without asking again: WebAdMIT's pre-signed
+    /// URLs live about 30 s.
+    static let webAdmitURLReuseSeconds: Double = 20
 
     /// Streams the body into an ``AtomicFileWriter`` below the output root; once the last byte is
     /// in, frees the download slot and makes the file durable on `fileSync`'s threads.

@@ -237,100 +237,112 @@ extension ExportEngine {
 
     // MARK: Uploading
 
-    /// attachmentUpload POST, the PUT at once, then hands the operation to the poll queue.
+    /// attachmentUpload POST, the PUT (tried again by the same task, with the core's waits,
+    /// while its temporary URL lasts), then hands the operation to the poll queue.
     func performUpload(_ recovered: RecoveredRun) async {
         let run = recovered.run
-        var log = logger
-        log[metadataKey: "job"] = "\(run.job)"
-        log[metadataKey: "run_id"] = "\(run.id)"
+        var log = runLogger(run)
         guard let job = jobs[run.job], case .sampleAttachmentUpload(let flavour, let locator, let inbox) = job.payload,
-              case .workiva(let workiva, let spec) = clients[job.source] else {
-            await fail(run: run.id, reason: "upload job \(run.job) is no longer configured for a Workiva source", retryable: false, logger: log)
+              case .workiva(let workiva, let spec)? = clients[job.source] else {
+            await record(.abandoned(reason: "upload job \(run.job) is no longer configured for a Workiva source"), run: run.id,
+                         policy: RunPolicy(), logger: log)
             return
         }
-        let upload: StoredUpload
-        do {
-            guard let found = try await store.upload(forRun: run.id) else {
-                await fail(run: run.id, reason: "upload run \(run.id) has no file recorded", retryable: false, logger: log)
-                return
-            }
-            upload = found
-        } catch {
-            log.error("cannot read the file of upload run \(run.id): \(error)")
-            postpone(run: run.id, seconds: 5)
+        let policy = RunPolicy()
+        guard let found = await committed({ try await self.store.upload(forRun: run.id) }, logger: log) else { return }
+        guard let upload = found else {
+            await record(.abandoned(reason: "upload run \(run.id) has no file recorded"), run: run.id, policy: policy, logger: log)
             return
         }
         let name = (upload.sourcePath as NSString).lastPathComponent
         log[metadataKey: "file"] = "\(name)"
-        if Date() > run.deadline {
-            await fail(run: run.id, reason: "the run's deadline passed before \(name) could be uploaded", retryable: true, logger: log)
-            return
-        }
         // The bytes sent must be the bytes claimed (and hashed): a file replaced in the inbox
         // after the claim is claimed again under its new content.
         guard let size = (try? FileManager.default.attributesOfItem(atPath: upload.sourcePath))?[.size] as? NSNumber,
               let digest = try? Self.sha256(ofFileAt: upload.sourcePath) else {
-            await fail(run: run.id, reason: "\(upload.sourcePath) disappeared from the inbox before it was uploaded", retryable: false, logger: log)
+            await record(.abandoned(reason: "\(upload.sourcePath) disappeared from the inbox before it was uploaded"), run: run.id,
+                         policy: policy, logger: log)
             return
         }
         guard digest == upload.sha256 else {
-            await fail(run: run.id, reason: "\(name) changed after it was claimed; its new content is picked up by a later scan", retryable: true, logger: log)
+            await record(.abandoned(reason: "\(name) changed after it was claimed; its new content is picked up by a later scan"),
+                         run: run.id, policy: policy, logger: log)
             return
         }
         if let problem = Self.uploadProblem(name: name, size: size.int64Value, inbox: inbox) {
-            await fail(run: run.id, reason: problem, retryable: false, logger: log)
+            await record(.abandoned(reason: problem), run: run.id, policy: policy, logger: log)
             return
         }
-        do {
-            let action = try await store.recordKickoffSent(run: run.id)
-            if case .sendKickoff(possibleDuplicate: true) = action {
-                if run.phase == .uploading {
-                    log.warning("possible duplicate upload: run \(run.id) had an attachmentUpload for \(name) whose PUT may have reached storage before a restart (the uploadUrl is never stored); starting a new attachmentUpload, so \(name) may be attached twice",
-                                metadata: ["possible_duplicate": "true"])
-                } else {
-                    log.notice("run \(run.id) had sent an attachmentUpload for \(name) before a restart without recording its answer; sending a new one (the old one gets no PUT, so it attaches nothing)",
-                               metadata: ["possible_duplicate": "true"])
-                }
+        guard let sending = await committed({ try await self.store.recordKickoffSending(run: run.id, policy: policy, at: self.clock.now) }, logger: log)
+        else { return }
+        if case .kickoff(_, possibleDuplicate: true) = sending.action {
+            if run.phase == .uploading {
+                log.warning("possible duplicate upload: run \(run.id) had an attachmentUpload for \(name) whose PUT may have reached storage before a restart (the uploadUrl is never stored); starting a new attachmentUpload, so \(name) may be attached twice",
+                            metadata: ["possible_duplicate": "true"])
+            } else {
+                log.notice("run \(run.id) had sent an attachmentUpload for \(name) without recording its answer; sending a new one (the old one gets no PUT, so it attaches nothing)",
+                           metadata: ["possible_duplicate": "true"])
             }
+        }
+        let request = WorkivaKickoffRequest.attachmentUpload(flavour: flavour, locator: locator, fileName: name)
+        let handle: WorkivaOperationHandle
+        do {
+            handle = try await workiva.startOperation(request)
         } catch {
-            log.error("cannot record the kickoff of run \(run.id): \(error)")
-            postpone(run: run.id, seconds: 5)
+            await record(Self.kickoffEvent(error), run: run.id, policy: policy, logger: log)
             return
         }
-        do {
-            let request = WorkivaKickoffRequest.attachmentUpload(flavour: flavour, locator: locator, fileName: name)
-            let handle = try await workiva.startOperation(request)
-            guard let uploadURL = handle.uploadURL else {
-                await fail(run: run.id, reason: "the attachmentUpload answer carried no uploadUrl", retryable: true, logger: log)
-                return
+        guard let uploadURL = handle.uploadURL else {
+            await record(.kickoffAmbiguous(reason: "the attachmentUpload answer carried no uploadUrl"), run: run.id, policy: policy, logger: log)
+            return
+        }
+        guard let acceptance = await committed({
+            try await self.store.recordOperationAccepted(
+                run: run.id, location: handle.location, xVersion: request.xVersion, serverWait: handle.retryAfter,
+                policy: policy, at: self.clock.now)
+        }, logger: log) else { return }
+        log[metadataKey: "operation_id"] = "\(acceptance.operation.id)"
+        var action = acceptance.decision.action
+        while case .upload(_, let at) = action {
+            let wait = at.timeIntervalSince(clock.now)
+            if wait > 0 {
+                do { try await clock.sleep(seconds: wait) } catch { return }
             }
-            let acceptance = try await store.recordOperationAccepted(
-                run: run.id, location: handle.location, xVersion: request.xVersion, nextPollAt: Date())
-            log[metadataKey: "operation_id"] = "\(acceptance.operation.id)"
             do {
                 try await workiva.upload(uploadURL: uploadURL, fileAt: upload.sourcePath, sendAuthorization: spec.sendAuthorizationOnUpload)
-            } catch .expiredURL {
-                await fail(run: run.id, reason: "the uploadUrl expired before the PUT of \(name) finished (storage answered 403 \"Request has expired\"); check the clock and the upload speed, then drop the file again",
-                           retryable: false, logger: log)
-                return
             } catch {
-                var reason = "the PUT of \(name) to the uploadUrl failed: \(error)"
-                if case .rejected(let status, _, _, _) = error, status == 400 || status == 403, spec.sendAuthorizationOnUpload {
-                    reason += " (the storage may refuse the Bearer header: set send_authorization_on_upload = false for this source)"
+                let event: RunEvent
+                switch error {
+                case .expiredURL:
+                    event = .uploadRefused(reason: "the uploadUrl expired before the PUT of \(name) finished (storage answered 403 \"Request has expired\"); check the clock and the upload speed, then drop the file again")
+                case .transient(_, let wait):
+                    event = .uploadTransient(reason: "the PUT of \(name) to the uploadUrl failed: \(error)", serverWait: wait)
+                case .ambiguous, .malformedResponse:
+                    event = .uploadTransient(reason: "the PUT of \(name) to the uploadUrl failed: \(error)", serverWait: nil)
+                case .rejected(let status, _, _, _):
+                    var reason = "the PUT of \(name) to the uploadUrl failed: \(error)"
+                    if status == 400 || status == 403, spec.sendAuthorizationOnUpload {
+                        reason += " (the storage may refuse the Bearer header: set send_authorization_on_upload = false for this source)"
+                    }
+                    event = .uploadRefused(reason: reason)
+                case .unauthorized, .sunset:
+                    event = .uploadRefused(reason: "the PUT of \(name) to the uploadUrl failed: \(error)")
                 }
-                await fail(run: run.id, reason: reason, retryable: error.isTransient, logger: log)
-                return
+                let jitter = nextJitter()
+                guard let decision = await committed({
+                    try await self.store.record(event, run: run.id, policy: policy, jitter: jitter, at: self.clock.now)
+                }, logger: log) else { return }
+                await execute(decision, logger: log, after: event)
+                action = decision.action
+                continue
             }
-            let wait = handle.retryAfter ?? 1
-            _ = try await store.recordUploadSent(run: run.id, nextPollAt: Date().addingTimeInterval(wait))
-            log.info("\(name) uploaded (\(size.int64Value) bytes); polling \(Self.redacted(handle.location)) in \(wait) s",
+            guard let sent = await committed({
+                try await self.store.recordUploadSent(run: run.id, serverWait: handle.retryAfter, policy: policy, at: self.clock.now)
+            }, logger: log) else { return }
+            log.info("\(name) uploaded (\(size.int64Value) bytes); polling \(Self.redacted(handle.location))",
                      metadata: ["sha256": "\(digest)"])
-            clearPostponement(run: run.id)
-        } catch let failure as ProviderFailure {
-            await fail(run: run.id, reason: "starting the upload of \(name) failed: \(failure)", retryable: failure.isTransient, logger: log)
-        } catch {
-            log.error("cannot record the upload step of run \(run.id): \(error)")
-            postpone(run: run.id, seconds: 5)
+            await execute(sent, logger: log)
+            return
         }
     }
 }

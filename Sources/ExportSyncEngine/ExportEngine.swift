@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 public import ExportSyncConfig
 import ExportSyncCore
-import ExportSyncProviders
+public import ExportSyncProviders
 public import ExportSyncStore
 import Foundation
 public import Logging
@@ -15,9 +15,12 @@ public import Logging
 /// the next poll, or a child's completion — whichever is first. Because the loop itself reports
 /// progress, a wedged loop stops the systemd watchdog pings.
 ///
-/// Every decision is persisted before the I/O it leads to (`recordKickoffSent` before the POST,
-/// the exact `Location` before the first poll, `next_poll_at` before sleeping), so a `kill -9`
-/// at any instant resumes from the database without losing or needlessly repeating work.
+/// The engine decides nothing about a run itself: it turns each step's outcome into a
+/// ``RunEvent``, the store applies it through ``RunStateMachine`` and commits the resulting state
+/// with its time (`next_poll_at`, `next_attempt_at`) in one transaction, and the engine executes
+/// the action it gets back. Every decision is persisted before the I/O or the wait it leads to,
+/// so a `kill -9` at any instant resumes from the database without losing work, repeating it
+/// needlessly, or acting early.
 public actor ExportEngine {
     /// How long the engine keeps going.
     public enum Mode: Sendable, Hashable {
@@ -81,20 +84,32 @@ public actor ExportEngine {
     private var transfersFinished: Set<Int64> = []
     /// Threads for fsync/rename, from the first download until ``run(mode:)`` returns.
     private var fileSync: FileSyncPool?
-    /// `resourceUrl`s seen when an operation completed, so the download needs no extra poll
-    /// (after a restart the operation is polled once more to learn it again: it is never stored).
-    var resourceURLs: [Int64: String] = [:]
-    /// Runs whose last step failed locally (e.g. the database was busy): not retried before this.
-    private var notBefore: [Int64: Date] = [:]
+    /// Where completed operations' results are, as the completing poll said, so the download
+    /// needs no extra call (never stored: after a restart the server is asked again).
+    var results: [Int64: ResultLocation] = [:]
+    /// Set while the state database refuses writes: no new work starts before `retryAt`.
+    private var stateWriteFailure: EngineProgress.StateWriteFailure?
     var progress = EngineProgress()
     private var pollingCountCheckedAt = Date.distantPast
     private var outcome = Outcome()
     private var random: SeededRandomNumberGenerator
     let wake = WakeSignal()
+    /// The time every decision is made at.
+    nonisolated let clock: any ProviderClock
+
+    /// A completed operation's result, as its completing poll gave it.
+    enum ResultLocation: Sendable {
+        /// Workiva's `resourceUrl`.
+        case workivaResource(String)
+        /// A WebAdMIT pre-signed `download_url` and when it was received (it lives about 30 s).
+        case webAdmitDownload(String, receivedAt: Date)
+    }
 
     /// Creates an engine over an open store and one client per source.
     public init(configuration: Configuration, clients: [String: SourceClient], store: StateStore, logger: Logger,
-                limits: Limits? = nil, randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+                limits: Limits? = nil, randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                clock: any ProviderClock = SystemProviderClock()) {
+        self.clock = clock
         self.configuration = configuration
         self.clients = clients
         self.store = store
@@ -173,10 +188,10 @@ public actor ExportEngine {
     ///   the daemon feeds the watchdog and `STATUS=` from it.
     public func run(mode: Mode, onPass: @escaping @Sendable (EngineProgress) -> Void = { _ in }) async -> Outcome {
         outcome = Outcome()
-        if mode == .once { await scheduleDueJobs(now: Date()) }
+        if mode == .once { await scheduleDueJobs(now: clock.now) }
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                let now = Date()
+                let now = clock.now
                 if mode == .daemon { await scheduleDueJobs(now: now) }
                 await scheduleUploadJobs(now: now, mode: mode)
                 let dispatched = await dispatchWork(now: now, group: &group)
@@ -211,7 +226,7 @@ public actor ExportEngine {
         guard !requests.isEmpty else { return }
         let results: [Result<StoredRun, StateStoreError>]
         do {
-            results = try await store.createDueRuns(requests)
+            results = try await store.createDueRuns(requests, at: now)
         } catch {
             logger.error("cannot schedule \(requests.count) due job(s): \(error)")
             for request in requests { nextDue[request.job] = now.addingTimeInterval(30) }
@@ -235,14 +250,17 @@ public actor ExportEngine {
         }
     }
 
-    /// Hands new work to child tasks; returns how many items it started.
+    /// Hands new work to child tasks; returns how many items it started. What each run does is
+    /// the core's ``RunStateMachine/nextAction(now:)``; runs still waiting out a persisted retry
+    /// time are not read at all.
     private func dispatchWork(now: Date, group: inout DiscardingTaskGroup) async -> Int {
+        if let failure = stateWriteFailure, failure.retryAt > now { return 0 }
         var started = 0
         let readSequence = completionSequence
         defer { completedAt = completedAt.filter { $0.value > readSequence } }
         // Each pass reads only as many runs per phase as could start now, plus those it must skip
-        // (in flight, postponed): the cost of a pass does not grow with the backlog.
-        let skippable = inFlightRuns.count + notBefore.count
+        // (in flight): the cost of a pass does not grow with the backlog.
+        let skippable = inFlightRuns.count
         let requestRoom = max(0, limits.maximumConcurrentRequests - requestsInFlight)
         let downloadRoom = max(0, limits.maximumConcurrentDownloads - downloadsInFlight)
         let actionable: [RecoveredRun]
@@ -263,8 +281,11 @@ public actor ExportEngine {
         }
         for recovered in actionable where !inFlightRuns.contains(recovered.run.id) {
             if let completed = completedAt[.run(recovered.run.id)], completed > readSequence { continue }
-            if let wait = notBefore[recovered.run.id], wait > now { continue }
-            let isDownload = recovered.run.phase == .downloading
+            let policy = clients[jobs[recovered.run.job]?.source ?? ""].map(Self.policy(for:)) ?? RunPolicy()
+            let action = recovered.machine(policy: policy).nextAction(now: now)
+            if let at = action.at, at > now { continue }
+            let isDownload: Bool
+            if case .download = action { isDownload = true } else { isDownload = false }
             if isDownload ? downloadsInFlight >= limits.maximumConcurrentDownloads : requestsInFlight >= limits.maximumConcurrentRequests {
                 continue
             }
@@ -274,10 +295,18 @@ public actor ExportEngine {
             // Started with the first download, so an idle daemon has no threads waiting for work.
             let fileSync: FileSyncPool? = if isDownload { startedFileSync() } else { nil }
             group.addTask {
-                if let fileSync {
-                    await self.performDownload(recovered, fileSync: fileSync)
-                } else {
+                switch action {
+                case .download:
+                    if let fileSync { await self.performDownload(recovered, fileSync: fileSync) }
+                case .kickoff, .upload:
                     await self.performKickoff(recovered)
+                case .reconcileKickoff:
+                    await self.performReconcile(recovered)
+                case .fail:
+                    await self.record(.deadlinePassed, run: recovered.run.id, policy: policy, logger: self.runLogger(recovered.run))
+                case .poll, .done:
+                    // Polls come from the poll queue; a done run is not read as unfinished.
+                    break
                 }
                 await self.finished(run: recovered.run.id, download: isDownload)
             }
@@ -288,8 +317,15 @@ public actor ExportEngine {
             inFlightOperations.insert(target.operation.id)
             requestsInFlight += 1
             started += 1
+            let lead = target.runs[0]
+            let policy = clients[jobs[lead.job]?.source ?? ""].map(Self.policy(for:)) ?? RunPolicy()
+            let expired = now >= lead.deadline
             group.addTask {
-                await self.performPoll(target)
+                if expired {
+                    await self.record(.deadlinePassed, run: lead.id, policy: policy, logger: self.runLogger(lead))
+                } else {
+                    await self.performPoll(target)
+                }
                 await self.finishedPoll(operation: target.operation.id)
             }
         }
@@ -359,16 +395,37 @@ public actor ExportEngine {
     /// Where files land.
     var outputRoot: String { configuration.daemon.outputDirectory }
 
-    func remember(resourceURL: String, of operation: Int64) { resourceURLs[operation] = resourceURL }
-    func resourceURL(of operation: Int64) -> String? { resourceURLs[operation] }
-    func forget(resourceURLOf operation: Int64) { resourceURLs.removeValue(forKey: operation) }
+    func remember(_ location: ResultLocation, of operation: Int64) { results[operation] = location }
+    func result(of operation: Int64) -> ResultLocation? { results[operation] }
+    func forget(resultOf operation: Int64) { results.removeValue(forKey: operation) }
 
-    /// Postpones a run whose step failed locally, so the loop does not spin on it.
-    func postpone(run: Int64, seconds: Double) {
-        notBefore[run] = Date().addingTimeInterval(seconds)
+    /// A uniform number in [0, 1) from the seeded generator, for the core's backoff jitter.
+    func nextJitter() -> Double {
+        Double(random.next() >> 11) / Double(1 << 53)
     }
 
-    func clearPostponement(run: Int64) { notBefore.removeValue(forKey: run) }
+    /// The state database refused a write: all new work waits (jittered exponential backoff, at
+    /// most a minute), and the failure is logged once per backoff, not once per attempt.
+    func stateWriteFailed(_ error: any Error, logger log: Logger) {
+        let now = clock.now
+        if let current = stateWriteFailure, current.retryAt > now { return }
+        let failures = (stateWriteFailure?.failures ?? 0) + 1
+        let wait = RunPolicy().stateWriteRetryWait(failures: failures, jitter: nextJitter())
+        let failure = EngineProgress.StateWriteFailure(error: "\(error)", failures: failures, retryAt: now.addingTimeInterval(wait))
+        stateWriteFailure = failure
+        progress.stateWriteFailure = failure
+        log.error("cannot write the state database: \(error); all work waits \(Self.seconds(wait)) s and tries again (failure \(failures) in a row)",
+                  metadata: ["state_write_failures": "\(failures)", "retry_in": "\(Self.seconds(wait))"])
+        wake.signal()
+    }
+
+    /// A state write went through: a pause for failed writes ends.
+    func stateWriteSucceeded() {
+        guard let failure = stateWriteFailure else { return }
+        stateWriteFailure = nil
+        progress.stateWriteFailure = nil
+        logger.notice("the state database takes writes again after \(failure.failures) failed attempt(s)")
+    }
 
     func noteFileWritten(at date: Date) {
         outcome.filesWritten += 1
@@ -376,20 +433,14 @@ public actor ExportEngine {
         progress.lastFileAt = date
     }
 
-    func noteRunFailed() {
-        outcome.runsFailed += 1
-        progress.runsFailed += 1
+    func noteRunFailed(count: Int = 1) {
+        outcome.runsFailed += count
+        progress.runsFailed += count
     }
 
     func noteDownloadBytes(delta: Int64, total: Int64) {
         progress.downloadedBytes += delta
         progress.downloadTotalBytes += total
-    }
-
-    /// Jittered backoff for polls the server gave no `Retry-After` for.
-    func pollBackoff(afterPolls polls: Int) -> Double {
-        let base = min(60, 1 * pow(1.5, Double(max(0, polls))))
-        return Double.random(in: (base / 2)...base, using: &random)
     }
 
     private func refreshProgress(now: Date) async {
@@ -403,6 +454,9 @@ public actor ExportEngine {
             if let count = try? await store.pendingOperationCount() {
                 progress.polling = count
             }
+            if let count = try? await store.retryingRunCount() {
+                progress.retrying = count
+            }
         }
     }
 
@@ -411,7 +465,8 @@ public actor ExportEngine {
         return remaining.allSatisfy { jobs[$0.run.job] == nil && $0.run.phase == .polling }
     }
 
-    /// Until the next poll, the next due job, or a postponed run — at most `maximumSleep`.
+    /// Until the next poll, the next due job, a run's next attempt, or the end of a pause for
+    /// failed state writes — at most `maximumSleep`.
     ///
     /// Measured from `dispatchedAt`, the instant the pass dispatched with: a poll that fell due
     /// while the pass ran is then seen as due (a zero wait), not overslept. Polls due at or
@@ -420,9 +475,9 @@ public actor ExportEngine {
         var wakeAt = dispatchedAt.addingTimeInterval(Double(limits.maximumSleep.components.seconds)
                                                      + Double(limits.maximumSleep.components.attoseconds) / 1e18)
         if mode == .daemon, let due = earliestDue, due < wakeAt { wakeAt = due }
-        if let poll = try? await store.earliestNextPoll(after: dispatchedAt), poll < wakeAt { wakeAt = poll }
-        if let postponed = notBefore.values.filter({ $0 > dispatchedAt }).min(), postponed < wakeAt { wakeAt = postponed }
-        let seconds = max(0.001, wakeAt.timeIntervalSinceNow)
+        if let work = try? await store.earliestScheduledWork(after: dispatchedAt), work < wakeAt { wakeAt = work }
+        if let failure = stateWriteFailure, failure.retryAt < wakeAt { wakeAt = failure.retryAt }
+        let seconds = max(0.001, wakeAt.timeIntervalSince(clock.now))
         return .milliseconds(Int64(seconds * 1_000))
     }
 }

@@ -5,8 +5,14 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Sends one ``OutgoingRequest`` with layer-1 retries, hand-followed redirects and credential
-/// scoping. Shared by both clients; it knows HTTP, not Workiva or WebAdMIT.
+/// Sends one ``OutgoingRequest`` with hand-followed redirects and credential scoping. Shared by
+/// both clients; it knows HTTP, not Workiva or WebAdMIT.
+///
+/// It never retries and never sleeps: a 429, a 5xx or a transport failure ends the call as
+/// ``ProviderFailure/transient(reason:retryAfter:)`` (with the server's `Retry-After`) or, for a
+/// kickoff whose answer was lost after it was sent, ``ProviderFailure/ambiguous(reason:)``. The
+/// engine's run core decides the wait and persists it before waiting, so a `kill -9` during a
+/// wait never makes the next request early.
 struct HTTPExchange: Sendable {
     /// Whether a 2xx body is read into memory (JSON) or handed back unread (downloads).
     enum BodyMode: Sendable { case collect, stream }
@@ -15,7 +21,6 @@ struct HTTPExchange: Sendable {
     let logger: Logger
     let settings: ProviderSettings
     let clock: any ProviderClock
-    let jitter: JitterSource
 
     /// Statuses that mean "try again later".
     static func isTransientStatus(_ status: Int) -> Bool {
@@ -28,69 +33,38 @@ struct HTTPExchange: Sendable {
         case failure(ProviderFailure)
     }
 
-    /// Sends `request`. Returns the final answer when it is not transient (2xx, 3xx not followed,
-    /// 4xx but 429); throws `.transient` once 429/5xx/transport failures exhaust the retry budget
-    /// (or at once where ``OutgoingRequest/RetryClass/kickoff`` forbids a retry).
+    /// Sends `request` once. Returns the answer when it is not transient (2xx, 3xx not followed,
+    /// 4xx but 429); throws `.transient` for 429/5xx/transport failures and `.ambiguous` for a
+    /// kickoff that may have reached the server.
     func send(_ request: OutgoingRequest, mode: BodyMode) async throws(ProviderFailure) -> ExchangeResponse {
-        let started = clock.now
         let endpoint = request.endpoint
-        var attempt = 0
-        while true {
-            attempt += 1
+        if Task.isCancelled { throw .transient(reason: "\(request.method) \(endpoint) cancelled", retryAfter: nil) }
+        if let rateLimit = request.rateLimit {
+            do { try await rateLimit() } catch {
+                throw .transient(reason: "\(request.method) \(endpoint) cancelled while waiting for the rate limit", retryAfter: nil)
+            }
+        }
+        var metadata: Logger.Metadata = ["endpoint": "\(endpoint)", "method": "\(request.method)"]
+        switch await attempt(request, mode: mode) {
+        case .failure(let failure):
+            throw failure
+        case .response(let response):
+            metadata["http_status"] = "\(response.status)"
+            logger.debug("provider request answered", metadata: metadata)
+            guard Self.isTransientStatus(response.status) else { return response }
+            let error = ServerErrorBody(response.bytes)
+            let reason = Self.describe(status: response.status, method: request.method, endpoint: response.endpoint, error: error)
+            let serverWait = RetryAfter.delay(header: response.header("Retry-After"), now: clock.now, bounds: 0...86_400)
+            metadata["retry_after"] = serverWait.map { "\(ProviderFailure.seconds($0))" }
+            logger.debug("provider request answered with a transient status", metadata: metadata)
+            throw .transient(reason: reason, retryAfter: serverWait)
+        case .transport(let error):
             if Task.isCancelled { throw .transient(reason: "\(request.method) \(endpoint) cancelled", retryAfter: nil) }
-            if let rateLimit = request.rateLimit {
-                do { try await rateLimit() } catch {
-                    throw .transient(reason: "\(request.method) \(endpoint) cancelled while waiting for the rate limit", retryAfter: nil)
-                }
-            }
-            let outcome = await self.attempt(request, mode: mode)
-            let reason: String
-            let retryable: Bool
-            var serverWait: Double?
-            var metadata: Logger.Metadata = ["endpoint": "\(endpoint)", "method": "\(request.method)", "attempt": "\(attempt)"]
-            switch outcome {
-            case .failure(let failure):
-                throw failure
-            case .response(let response):
-                metadata["http_status"] = "\(response.status)"
-                logger.debug("provider request answered", metadata: metadata)
-                guard Self.isTransientStatus(response.status) else { return response }
-                let error = ServerErrorBody(response.bytes)
-                reason = Self.describe(status: response.status, method: request.method, endpoint: response.endpoint, error: error)
-                serverWait = RetryAfter.delay(header: response.header("Retry-After"), now: clock.now, bounds: 0...86_400)
-                retryable = response.status == 429 || request.retryClass == .idempotent
-            case .transport(let error):
-                if Task.isCancelled { throw .transient(reason: "\(request.method) \(endpoint) cancelled", retryAfter: nil) }
-                reason = "\(request.method) \(endpoint): \(Self.describe(transport: error))"
-                retryable = request.retryClass == .idempotent || Self.wasNotSent(error)
-                metadata["error"] = "\(Self.describe(transport: error))"
-                logger.debug("provider request failed in transport", metadata: metadata)
-            }
-
-            let attemptsLeft = attempt < settings.retryPolicy.maximumAttempts
-            let wait = serverWait ?? (attemptsLeft ? jitter.delay(settings.retryPolicy, afterAttempt: attempt) : nil)
-            let elapsed = clock.now.timeIntervalSince(started)
-            var giveUp: String?
-            if !retryable {
-                giveUp = request.retryClass == .kickoff ? "not retried: the server may have acted on the POST" : "not retryable"
-            } else if !attemptsLeft {
-                giveUp = "after \(attempt) attempts"
-            } else if let wait, wait > settings.maximumRetryAfterSeconds {
-                giveUp = "server asks to wait \(ProviderFailure.seconds(wait)) s"
-            } else if elapsed + (wait ?? 0) > settings.retryBudgetSeconds {
-                giveUp = "retry budget of \(ProviderFailure.seconds(settings.retryBudgetSeconds)) s spent"
-            }
-            if let giveUp {
-                metadata["retry_after"] = serverWait.map { "\(ProviderFailure.seconds($0))" }
-                logger.warning("provider request gave up: \(reason) (\(giveUp))", metadata: metadata)
-                throw .transient(reason: "\(reason) (\(giveUp))", retryAfter: serverWait)
-            }
-            let delay = wait ?? 0
-            metadata["retry_in"] = "\(ProviderFailure.seconds(delay))"
-            logger.debug("provider request will be retried: \(reason)", metadata: metadata)
-            do { try await clock.sleep(seconds: delay) } catch {
-                throw .transient(reason: "\(reason) (cancelled while waiting to retry)", retryAfter: serverWait)
-            }
+            let reason = "\(request.method) \(endpoint): \(Self.describe(transport: error))"
+            metadata["error"] = "\(Self.describe(transport: error))"
+            logger.debug("provider request failed in transport", metadata: metadata)
+            if request.retryClass == .kickoff, !Self.wasNotSent(error) { throw .ambiguous(reason: reason) }
+            throw .transient(reason: reason, retryAfter: nil)
         }
     }
 

@@ -5,10 +5,10 @@ import NIOHTTP1
 struct OutgoingRequest: Sendable {
     /// How a request may be repeated after a failure.
     enum RetryClass: Sendable {
-        /// GET/PUT/token requests: retried on 429, 5xx, connection failures and timeouts.
+        /// GET/PUT/token requests: sending them again is harmless, so a lost answer is transient.
         case idempotent
-        /// Kickoff POSTs: retried only on 429 and when the request provably never left (connect
-        /// failed); a 5xx or a timeout may mean the server acted, so the engine decides.
+        /// Kickoff POSTs: a transport failure after the request may have left is ambiguous (the
+        /// server may have acted); the engine reconciles or flags a possible duplicate.
         case kickoff
     }
 

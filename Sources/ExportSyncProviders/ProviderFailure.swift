@@ -5,9 +5,13 @@ import Foundation
 /// Descriptions are one line and name the endpoint (path only, never the query), the status and
 /// the server's `code`/`message`; they never carry a secret, a token or a pre-signed query string.
 public enum ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    /// 429, 5xx, connection failures, timeouts or truncated bodies, after the per-request retry
-    /// budget was spent. `retryAfter` is the server's last wish, in seconds, if it stated one.
+    /// 429, 5xx, a connection that failed before the request left, a truncated body, a token
+    /// endpoint that is down: the call had no effect and may be made again. `retryAfter` is the
+    /// server's wish, in seconds, if it stated one. Never retried inside the client: the engine
+    /// persists the wait first.
     case transient(reason: String, retryAfter: Double?)
+    /// A POST was sent but its answer was lost (reset, timeout): the server may have acted on it.
+    case ambiguous(reason: String)
     /// A definite refusal (400, 403, 404, 409, …): not to be retried blindly.
     case rejected(status: Int, code: String?, message: String?, endpoint: String)
     /// 401 even after one token refresh, or the token endpoint refusing the client credentials.
@@ -25,6 +29,8 @@ public enum ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible 
         case .transient(let reason, let retryAfter):
             let wait = retryAfter.map { ", retry after \(Self.seconds($0)) s" } ?? ""
             return "transient failure: \(reason)\(wait)"
+        case .ambiguous(let reason):
+            return "answer lost: \(reason) (the server may have acted on the request)"
         case .rejected(let status, let code, let message, let endpoint):
             var text = "rejected: HTTP \(status) from \(endpoint)"
             if let code, !code.isEmpty { text += " code=\(code)" }
@@ -43,8 +49,22 @@ public enum ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// Whether the engine may try the same call again later (on its own schedule).
     public var isTransient: Bool {
-        if case .transient = self { return true }
+        switch self {
+        case .transient, .ambiguous: true
+        default: false
+        }
+    }
+
+    /// Whether the server answered something this client cannot read.
+    public var isMalformed: Bool {
+        if case .malformedResponse = self { return true }
         return false
+    }
+
+    /// The server's wait of a transient failure, if it gave one.
+    public var serverWait: Double? {
+        if case .transient(_, let wait) = self { return wait }
+        return nil
     }
 
     static func seconds(_ value: Double) -> String {

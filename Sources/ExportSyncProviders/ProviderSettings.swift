@@ -1,16 +1,10 @@
 public import AsyncHTTPClient
-public import ExportSyncCore
+import ExportSyncCore
 public import NIOCore
 
-/// Per-request behaviour shared by both clients: retries (layer 1), timeouts, redirects.
+/// Per-request behaviour shared by both clients: timeouts, redirects, body limits. Retries are
+/// not here: a client makes each call once, and the engine's run core decides every wait.
 public struct ProviderSettings: Sendable {
-    /// Backoff between tries when the server gave no `Retry-After`; `maximumAttempts` bounds the tries.
-    public var retryPolicy: RetryPolicy
-    /// Total seconds one call may spend on retries (waits included) before it gives up.
-    public var retryBudgetSeconds: Double
-    /// Longest `Retry-After` honoured inside one call; a longer one ends the call as `.transient`
-    /// with that wait, so the engine schedules it instead of holding a task.
-    public var maximumRetryAfterSeconds: Double
     /// Deadline for the response head of API calls and download opens (bodies are governed by
     /// the HTTP client's idle read timeout, so large downloads have no total deadline).
     public var requestTimeoutSeconds: Double
@@ -25,14 +19,10 @@ public struct ProviderSettings: Sendable {
 
     /// Creates settings; the defaults suit production.
     public init(
-        retryPolicy: RetryPolicy = RetryPolicy(initialDelay: 0.5, multiplier: 2, maximumDelay: 10, maximumAttempts: 4),
-        retryBudgetSeconds: Double = 60, maximumRetryAfterSeconds: Double = 60, requestTimeoutSeconds: Double = 30,
+        requestTimeoutSeconds: Double = 30,
         uploadTimeoutSeconds: Double = 300, maximumRedirects: Int = 5, tokenRefreshMarginSeconds: Double = 60,
         maximumJSONBytes: Int = 4 << 20
     ) {
-        self.retryPolicy = retryPolicy
-        self.retryBudgetSeconds = retryBudgetSeconds
-        self.maximumRetryAfterSeconds = maximumRetryAfterSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.uploadTimeoutSeconds = uploadTimeoutSeconds
         self.maximumRedirects = maximumRedirects

@@ -27,7 +27,6 @@ public actor WebAdmitClient {
     /// Creates the client for `source`.
     public init(
         source: WebAdmitSourceSpec, apiKey: Secret, httpClient: HTTPClient, logger: Logger,
-        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         clock: any ProviderClock = SystemProviderClock(), settings: ProviderSettings = ProviderSettings()
     ) {
         var logger = logger
@@ -36,7 +35,7 @@ public actor WebAdmitClient {
         self.apiKey = apiKey
         self.settings = settings
         self.apiOrigin = HTTPOrigin(url: source.baseURL)
-        self.exchange = HTTPExchange(httpClient: httpClient, logger: logger, settings: settings, clock: clock, jitter: JitterSource(random))
+        self.exchange = HTTPExchange(httpClient: httpClient, logger: logger, settings: settings, clock: clock)
         self.limiter = RequestRateLimiter.hourly(source.requestsPerHour, clock: clock)
     }
 

@@ -30,7 +30,6 @@ public actor WorkivaClient {
     /// Creates the client for `source`.
     public init(
         source: WorkivaSourceSpec, clientSecret: Secret, httpClient: HTTPClient, logger: Logger,
-        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         clock: any ProviderClock = SystemProviderClock(), settings: ProviderSettings = ProviderSettings()
     ) {
         var logger = logger
@@ -40,7 +39,7 @@ public actor WorkivaClient {
         self.clock = clock
         self.settings = settings
         self.apiOrigin = HTTPOrigin(url: source.baseURL)
-        self.exchange = HTTPExchange(httpClient: httpClient, logger: logger, settings: settings, clock: clock, jitter: JitterSource(random))
+        self.exchange = HTTPExchange(httpClient: httpClient, logger: logger, settings: settings, clock: clock)
         self.requestLimiter = RequestRateLimiter(ratePerSecond: source.requestsPerSecond, burst: max(1, source.requestsPerSecond), clock: clock)
         self.pollLimiter = RequestRateLimiter(ratePerSecond: source.pollsPerSecond, burst: 1, clock: clock)
     }

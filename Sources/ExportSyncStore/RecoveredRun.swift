@@ -1,15 +1,41 @@
 public import ExportSyncCore
 public import Foundation
 
-/// An unfinished run found at startup, with its operation and lifecycle state rebuilt from the
-/// database; feed ``machine`` a ``RunEvent/restart`` to learn what to do.
+/// An unfinished run as read from the database, with its operation: what the dispatcher
+/// starts work from. Ask ``machine(policy:)`` what to do with it (``RunStateMachine/nextAction(now:)``).
 public struct RecoveredRun: Sendable, Hashable {
     /// The run row.
     public var run: StoredRun
     /// The operation it follows, if the kickoff was accepted.
     public var operation: StoredOperation?
-    /// The run's state machine in its persisted state.
-    public var machine: RunStateMachine
+    /// The run's persisted state.
+    public var state: RunState
+
+    /// The run's state machine in its persisted state, under its source's `policy`.
+    public func machine(policy: RunPolicy) -> RunStateMachine {
+        RunStateMachine(
+            kind: run.kind, state: state,
+            progress: RunProgress(deadline: run.deadline, nextAttemptAt: run.nextAttemptAt, stepFailures: run.stepFailures,
+                                  pollCount: operation?.pollCount ?? 0, lastError: run.lastError),
+            policy: policy)
+    }
+}
+
+/// A committed decision of the core about a run: its new row and what to do next.
+public struct RunDecision: Sendable, Hashable {
+    /// The run as committed.
+    public var run: StoredRun
+    /// What the engine does next (its time is already persisted).
+    public var action: RunAction
+    /// Other runs that followed the same operation and moved with this one.
+    public var followers: [Int64] = []
+
+    /// Creates a decision.
+    public init(run: StoredRun, action: RunAction, followers: [Int64] = []) {
+        self.run = run
+        self.action = action
+        self.followers = followers
+    }
 }
 
 /// An operation whose next poll is due, with the runs waiting on it.
@@ -25,15 +51,15 @@ public struct PollTarget: Sendable, Hashable {
     public var runIDs: [Int64] { runs.map(\.id) }
 }
 
-/// The result of ``StateStore/recordOperationAccepted(run:location:xVersion:providerIDs:nextPollAt:deadline:at:)``.
+/// The result of ``StateStore/recordOperationAccepted(run:location:xVersion:providerIDs:serverWait:found:policy:at:)``.
 public struct OperationAcceptance: Sendable, Hashable {
     /// The operation the run now follows.
     public var operation: StoredOperation
     /// True when the provider ids matched an existing operation, which the run joined instead of
     /// creating a second one (WebAdMIT dedupe).
     public var joinedExisting: Bool
-    /// What the run does next.
-    public var action: RunAction
+    /// The run's new state and what it does next.
+    public var decision: RunDecision
 }
 
 /// What one pass of the engine's loop may start (``StateStore/dispatchCandidates(runLimits:pollsUntil:pollLimit:)``).

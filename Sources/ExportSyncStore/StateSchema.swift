@@ -1,3 +1,4 @@
+import ExportSyncCore
 import GRDB
 
 /// Every schema migration of the state database, registered in one place.
@@ -33,12 +34,33 @@ enum StateSchema {
 
     private static let migrations: [Migration] = [
         Migration(identifier: "v1-initial", apply: createInitialSchema),
+        Migration(identifier: "v2-run-retries", apply: addRunRetries),
     ]
 
-    /// The partial indexes' condition on `runs.phase`. Queries meant to use those indexes repeat
-    /// it word for word (SQLite matches a partial index's condition textually).
-    static let unfinishedPhases = "('due', 'starting', 'uploading', 'polling', 'downloading')"
+    /// The partial indexes' condition on `runs.phase`, built from ``RunPhase/unfinished`` (the one
+    /// list of phases). Queries meant to use those indexes repeat it word for word (SQLite matches
+    /// a partial index's condition textually); a test checks it against the indexes the
+    /// migrations created, and the `runs.phase` CHECK against ``RunPhase/allCases``.
+    static let unfinishedPhases = sqlList(RunPhase.unfinished)
 
+    /// `('a', 'b')` for phases, in their declared order.
+    static func sqlList(_ phases: [RunPhase]) -> String {
+        "(" + phases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    }
+
+    /// v2: a run's retry bookkeeping. `next_attempt_at` is when a kickoff, reconciliation or
+    /// download is tried again after a transient failure (persisted before the daemon waits, so a
+    /// restart never acts early); `step_failures` counts the current step's transient failures
+    /// in a row (the backoff's exponent); `last_error` is the last of them, for `status`.
+    private static func addRunRetries(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE runs ADD COLUMN next_attempt_at TEXT")
+        try db.execute(sql: "ALTER TABLE runs ADD COLUMN step_failures INTEGER NOT NULL DEFAULT 0 CHECK (step_failures >= 0)")
+        try db.execute(sql: "ALTER TABLE runs ADD COLUMN last_error TEXT")
+        // The loop sleeps until the earliest attempt; only unfinished runs keep one.
+        try db.execute(sql: "CREATE INDEX runs_by_next_attempt ON runs(next_attempt_at) WHERE next_attempt_at IS NOT NULL")
+    }
+
+    /// v1 as it shipped; its phase lists are literals on purpose: a migration never changes.
     private static func createInitialSchema(_ db: Database) throws {
         try db.execute(sql: "PRAGMA application_id = \(applicationID)")
         try db.execute(sql: """
@@ -76,9 +98,9 @@ enum StateSchema {
             ) STRICT;
             """)
         // A job never has two runs in flight: a restart cannot schedule a second one.
-        try db.execute(sql: "CREATE UNIQUE INDEX runs_one_unfinished_per_job ON runs(job) WHERE phase IN \(unfinishedPhases)")
+        try db.execute(sql: "CREATE UNIQUE INDEX runs_one_unfinished_per_job ON runs(job) WHERE phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')")
         // Recovery reads every unfinished run; this keeps it off the (large) finished history.
-        try db.execute(sql: "CREATE INDEX runs_unfinished_by_phase ON runs(phase) WHERE phase IN \(unfinishedPhases)")
+        try db.execute(sql: "CREATE INDEX runs_unfinished_by_phase ON runs(phase) WHERE phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')")
         // `status`: the last run of each job.
         try db.execute(sql: "CREATE INDEX runs_by_job ON runs(job, id)")
         try db.execute(sql: "CREATE INDEX runs_by_operation ON runs(operation_id) WHERE operation_id IS NOT NULL")

@@ -49,10 +49,11 @@ extension StateStore {
     /// The first `limit` runs in `phase`, oldest first, with their operation and state machine:
     /// what the engine's loop reads each pass. One range of the unfinished-runs index, so the
     /// cost is `limit` rows however many runs wait in that phase.
-    public func runs(in phase: RunPhase, limit: Int) async throws -> [RecoveredRun] {
+    /// Runs waiting for a later attempt (`next_attempt_at` after `until`) are left out.
+    public func runs(in phase: RunPhase, until: Date = .distantFuture, limit: Int) async throws -> [RecoveredRun] {
         guard RunPhase.unfinished.contains(phase), limit > 0 else { return [] }
         return try await read { db in
-            try Self.recoveredRuns(db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, limit])
+            try Self.recoveredRuns(db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(until), limit])
         }
     }
 
@@ -70,11 +71,10 @@ extension StateStore {
             if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
                 operation = OperationRecord(row: scope)
             }
-            let machine = try Self.machine(for: run, operation: operation, runID: runID)
             return RecoveredRun(
                 run: StoredRun(run, id: runID),
                 operation: try operation.map { StoredOperation($0, id: try Self.id(of: $0)) },
-                machine: machine)
+                state: try Self.state(of: run, operation: operation, runID: runID))
         }
     }
 
@@ -90,13 +90,14 @@ extension StateStore {
     }
 
     /// What one pass of the engine's loop can start, read in one transaction (a pass used to
-    /// take six): up to `runLimits[phase]` runs of each phase, oldest first, and up to
-    /// `pollLimit` operations due by `pollsUntil`.
+    /// take six): up to `runLimits[phase]` runs of each phase whose next attempt is due by
+    /// `pollsUntil`, oldest first, and up to `pollLimit` operations due by then.
     public func dispatchCandidates(runLimits: [(phase: RunPhase, limit: Int)], pollsUntil: Date, pollLimit: Int) async throws -> DispatchCandidates {
         try await read { db in
             var runs: [RecoveredRun] = []
             for (phase, limit) in runLimits where limit > 0 && RunPhase.unfinished.contains(phase) {
-                runs += try Self.recoveredRuns(db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, limit])
+                runs += try Self.recoveredRuns(
+                    db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(pollsUntil), limit])
             }
             let polls = pollLimit > 0 ? try Self.pollTargets(db, until: pollsUntil, limit: pollLimit) : []
             return DispatchCandidates(runs: runs, polls: polls)
@@ -122,15 +123,32 @@ extension StateStore {
         }
     }
 
-    /// The earliest `next_poll_at` of any operation (strictly after `after`, when given), for the
-    /// poll scheduler to sleep until. The engine passes the instant its last pass dispatched
-    /// with, so a poll that fell due during the pass is not overslept.
-    public func earliestNextPoll(after: Date? = nil) async throws -> Date? {
+    /// WebAdMIT export-file ids of `exportID` this database already follows or followed: a lost
+    /// kickoff is never reconciled onto one of them.
+    public func knownExportFileIDs(exportID: String) async throws -> Set<String> {
         try await read { db in
-            if let after {
-                return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?", arguments: [StorageDate(after)])
-            }
-            return try Date.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at IS NOT NULL")
+            Set(try String.fetchAll(
+                db.cachedStatement(sql: "SELECT provider_export_file_id FROM operations WHERE provider_export_id = ? AND provider_export_file_id IS NOT NULL"),
+                arguments: [exportID]))
+        }
+    }
+
+    /// Unfinished runs waiting out a retry time (`status`, `STATUS=`): a partial-index count.
+    public func retryingRunCount() async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM runs WHERE next_attempt_at IS NOT NULL")) ?? 0
+        }
+    }
+
+    /// The earliest persisted wait that ends after `after`: an operation's `next_poll_at` or a
+    /// run's `next_attempt_at` (two index reads). The loop sleeps until then.
+    public func earliestScheduledWork(after: Date) async throws -> Date? {
+        try await read { db in
+            let poll = try Date.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?"), arguments: [StorageDate(after)])
+            let attempt = try Date.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM runs WHERE next_attempt_at > ?"), arguments: [StorageDate(after)])
+            return [poll, attempt].compactMap { $0 }.min()
         }
     }
 
@@ -181,7 +199,8 @@ extension StateStore {
             id: run.id ?? 0, kind: run.kind, phase: run.phase, attemptCount: run.attemptCount,
             scheduledFor: run.scheduledFor, createdAt: run.createdAt, updatedAt: run.updatedAt,
             finishedAt: run.finishedAt, failureReason: run.failureReason,
-            failureRetryable: run.failureRetryable, possibleDuplicate: run.possibleDuplicate)
+            failureRetryable: run.failureRetryable, possibleDuplicate: run.possibleDuplicate,
+            nextAttemptAt: run.nextAttemptAt, lastError: run.lastError, stepFailures: run.stepFailures)
     }
 }
 
@@ -202,11 +221,14 @@ enum StateQueries {
 
     /// Runs in one phase (argument 1), by id, at most argument 2. Repeating the partial index's
     /// condition lets SQLite read the range `phase = ?` of it, already in id order (no sort).
+    /// Runs whose next attempt is later than argument 2 are not read: they wait (persisted
+    /// backoff), and the loop sleeps until ``StateStore/earliestScheduledWork(after:)``.
     static let runsInPhase = """
         SELECT runs.*, operations.*
         FROM runs LEFT JOIN operations ON operations.id = runs.operation_id
         WHERE runs.phase IN \(StateSchema.unfinishedPhases)
           AND runs.phase = ?
+          AND (runs.next_attempt_at IS NULL OR runs.next_attempt_at <= ?)
         ORDER BY runs.id
         LIMIT ?
         """

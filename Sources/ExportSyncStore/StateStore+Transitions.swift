@@ -112,49 +112,43 @@ extension StateStore {
         return try StoredRun(run, id: Self.id(of: run))
     }
 
-    /// Records that the kickoff is about to be sent: `due → starting`, or again after a restart
-    /// in `starting`/`uploading` (then flagged as a possible duplicate). Call it *before* the
-    /// POST, so a crash after sending is always seen on restart.
-    ///
-    /// - Returns: ``RunAction/sendKickoff(possibleDuplicate:)``.
-    public func recordKickoffSent(run runID: Int64, at now: Date = Date()) async throws -> RunAction {
+    /// Records that the kickoff is about to be sent: `due → starting`, or again from
+    /// `starting`/`uploading` (then flagged as a possible duplicate). Call it *before* the POST,
+    /// so a crash after sending is always seen on restart.
+    public func recordKickoffSending(run runID: Int64, policy: RunPolicy, at now: Date) async throws -> RunDecision {
         try await write { db in
-            let (loaded, operation) = try Self.loadRun(db, runID)
-            var run = loaded
-            var machine = try Self.machine(for: run, operation: operation, runID: runID)
-            let event: RunEvent = [.starting, .uploading].contains(run.phase) ? .restart : .begin
-            let action = try Self.apply(event, to: &machine, runID: runID)
-            guard case .sendKickoff(let possibleDuplicate) = action else {
-                throw StateStoreError.illegalTransition(
-                    runID: runID, IllegalRunTransition(kind: run.kind, phase: run.phase, event: event))
+            var (run, operation) = try Self.loadRun(db, runID)
+            var machine = try Self.machine(for: run, operation: operation, policy: policy, runID: runID)
+            let action = try Self.apply(.sendingKickoff, to: &machine, now: now, jitter: 0, runID: runID)
+            if case .kickoff(_, let possibleDuplicate) = action {
+                run.possibleDuplicate = run.possibleDuplicate || possibleDuplicate
             }
-            run.phase = machine.state.phase
             run.attemptCount += 1
             run.kickoffSentAt = now
-            run.possibleDuplicate = run.possibleDuplicate || possibleDuplicate
             run.operationId = nil
-            run.updatedAt = now
+            Self.copy(machine, into: &run, now: now)
             try run.update(db)
             try db.cachedStatement(sql: "UPDATE jobs SET last_run_started_at = ?, updated_at = ? WHERE name = ?")
                 .execute(arguments: [StorageDate(now), StorageDate(now), run.job])
-            return action
+            return RunDecision(run: StoredRun(run, id: runID), action: action)
         }
     }
 
     /// Records the kickoff's answer in one transaction: the operation row (exact `location`,
     /// resolved by the caller if relative; the `xVersion` used; `providerIDs` when the provider
-    /// has them) and the run's move to `polling` (export) or `uploading` (upload).
+    /// has them) and the run's move to `polling` (export) or `uploading` (upload), with the first
+    /// poll time the core chose from `serverWait`. `found`: the operation was adopted from the
+    /// provider's listing after an ambiguous kickoff.
     ///
     /// With `providerIDs` matching an existing operation, the run joins that operation instead
     /// of creating a second one (WebAdMIT: the same export file is polled and fetched once).
-    /// Uploads get no `next_poll_at` until ``recordUploadFinished(run:nextPollAt:at:)``.
     public func recordOperationAccepted(
         run runID: Int64, location: String, xVersion: String?, providerIDs: ProviderOperationIDs? = nil,
-        nextPollAt: Date, deadline: Date? = nil, at now: Date = Date()
+        serverWait: Double?, found: Bool = false, policy: RunPolicy, at now: Date
     ) async throws -> OperationAcceptance {
         try await write { db in
             var (run, _) = try Self.loadRun(db, runID)
-            var machine = try Self.machine(for: run, operation: nil, runID: runID)
+            var machine = try Self.machine(for: run, operation: nil, policy: policy, runID: runID)
             var existing: OperationRecord?
             if let providerIDs {
                 existing = try OperationRecord
@@ -162,115 +156,85 @@ extension StateStore {
                             && Column("provider_export_file_id") == providerIDs.exportFileID)
                     .fetchOne(db)
             }
-            let firstPollAt = existing?.nextPollAt ?? nextPollAt
-            let action = try Self.apply(
-                .kickoffAccepted(operationURL: existing?.location ?? location, firstPollAt: firstPollAt),
-                to: &machine, runID: runID)
-            let pollAt: Date? = run.kind == .export ? firstPollAt : nil
+            let url = existing?.location ?? location
+            let event: RunEvent = found ? .kickoffFound(operationURL: url) : .kickoffAccepted(operationURL: url, serverWait: serverWait)
+            var action = try Self.apply(event, to: &machine, now: now, jitter: 0, runID: runID)
             var operation: OperationRecord
-            if var found = existing {
-                if found.nextPollAt == nil { found.nextPollAt = pollAt }
-                found.updatedAt = now
-                try found.update(db)
-                operation = found
+            if var joined = existing {
+                // The operation's own poll schedule stands; the run follows it.
+                if case .polling = machine.state {
+                    if let pollAt = joined.nextPollAt {
+                        action = .poll(operationURL: url, at: pollAt)
+                    } else if let at = action.at {
+                        joined.nextPollAt = at
+                    }
+                }
+                joined.updatedAt = now
+                try joined.update(db)
+                operation = joined
             } else {
                 operation = OperationRecord(
                     id: nil, runId: runID, location: location, xVersion: xVersion,
                     providerExportId: providerIDs?.exportID, providerExportFileId: providerIDs?.exportFileID,
-                    nextPollAt: pollAt, pollCount: 0, lastStatus: nil, details: nil, originalRequest: nil,
-                    deadline: deadline ?? run.deadline, createdAt: now, updatedAt: now)
+                    nextPollAt: run.kind == .export ? action.at : nil, pollCount: 0, lastStatus: nil, details: nil,
+                    originalRequest: nil, deadline: run.deadline, createdAt: now, updatedAt: now)
                 try operation.insert(db)
             }
             let operationID = try Self.id(of: operation)
-            run.phase = machine.state.phase
             run.operationId = operationID
-            run.updatedAt = now
+            Self.copy(machine, into: &run, now: now)
             try run.update(db)
             return OperationAcceptance(
-                operation: StoredOperation(operation, id: operationID), joinedExisting: existing != nil, action: action)
+                operation: StoredOperation(operation, id: operationID), joinedExisting: existing != nil,
+                decision: RunDecision(run: StoredRun(run, id: runID), action: action))
         }
     }
 
-    /// Records that an upload's PUT finished: `uploading → polling`, polled first at `nextPollAt`.
-    public func recordUploadFinished(run runID: Int64, nextPollAt: Date, at now: Date = Date()) async throws -> RunAction {
-        try await write { db in try Self.applyUploadFinished(db, runID: runID, nextPollAt: nextPollAt, now: now).action }
-    }
-
-    /// The `uploading → polling` step inside a caller's transaction; answers the run's action and
-    /// its operation (``recordUploadSent(run:nextPollAt:at:)`` also updates the uploads row).
-    static func applyUploadFinished(_ db: Database, runID: Int64, nextPollAt: Date, now: Date) throws -> (action: RunAction, operation: OperationRecord) {
-        var (run, operation) = try loadRun(db, runID)
-        var stateMachine = try Self.machine(for: run, operation: operation, runID: runID)
-        let action = try apply(.uploadFinished(nextPollAt: nextPollAt), to: &stateMachine, runID: runID)
-        var op = try require(operation, runID: runID)
-        op.nextPollAt = nextPollAt
-        op.updatedAt = now
-        try op.update(db)
-        run.phase = stateMachine.state.phase
-        run.updatedAt = now
-        try run.update(db)
-        return (action, op)
-    }
-
-    /// Records a poll answer saying the operation is still running: poll count, status, and the
-    /// next poll time (from `Retry-After` or backoff), so a restart never polls early.
-    /// Runs sharing the operation see the same `next_poll_at`.
-    public func recordPoll(run runID: Int64, status: String, nextPollAt: Date, at now: Date = Date()) async throws -> RunAction {
-        try await write { db in
-            var (run, operation) = try Self.loadRun(db, runID)
-            var machine = try Self.machine(for: run, operation: operation, runID: runID)
-            let action = try Self.apply(.operationPending(nextPollAt: nextPollAt), to: &machine, runID: runID)
-            var op = try Self.require(operation, runID: runID)
-            op.pollCount += 1
-            op.lastStatus = status
-            op.nextPollAt = nextPollAt
-            op.updatedAt = now
-            try op.update(db)
-            run.updatedAt = now
-            try run.update(db)
-            return action
-        }
-    }
-
-    /// Records that the run's operation succeeded, in one transaction: the operation stops being
-    /// polled and every run in `polling` that follows it moves on — exports to `downloading`,
-    /// uploads to `done`.
+    /// Records a poll's answer (``RunEvent/pollPending(serverWait:)``, ``RunEvent/pollSucceeded``,
+    /// ``RunEvent/pollTerminal(reason:)`` or ``RunEvent/pollTransient(reason:serverWait:)``) for
+    /// the operation `run` follows, in one transaction: the operation's status, poll count and
+    /// next poll time (persisted before the daemon waits), and every run following it moves with
+    /// it (exports to `downloading`, uploads to `done`, or all to `failed`).
     ///
-    /// - Returns: the ids of the runs moved (the given run first) and the given run's action.
-    public func recordOperationSucceeded(
-        run runID: Int64, status: String, at now: Date = Date()
-    ) async throws -> (runIDs: [Int64], action: RunAction) {
+    /// - Parameter operationFailure: the server's details of a terminal failure.
+    public func recordPollAnswer(
+        run runID: Int64, event: RunEvent, status: String?, operationFailure: OperationFailure? = nil,
+        policy: RunPolicy, jitter: Double, at now: Date
+    ) async throws -> RunDecision {
         try await write { db in
-            let (run, operation) = try Self.loadRun(db, runID)
+            let (lead, operation) = try Self.loadRun(db, runID)
             var op = try Self.require(operation, runID: runID)
-            guard run.phase == .polling else {
-                throw StateStoreError.illegalTransition(
-                    runID: runID, IllegalRunTransition(kind: run.kind, phase: run.phase, event: .operationSucceeded))
-            }
             let operationID = try Self.id(of: op)
             let followers = try RunRecord.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM runs WHERE operation_id = ? AND phase = 'polling' ORDER BY id"),
-                arguments: [operationID])
-            var moved: [Int64] = [runID]
-            var firstAction: RunAction?
-            for var follower in [run] + followers.filter({ $0.id != runID }) {
-                let followerID = try Self.id(of: follower)
-                var machine = try Self.machine(for: follower, operation: op, runID: followerID)
-                let action = try Self.apply(.operationSucceeded, to: &machine, runID: followerID)
-                firstAction = firstAction ?? action
-                if followerID != runID { moved.append(followerID) }
-                follower.phase = machine.state.phase
-                if machine.state.phase == .done { follower.finishedAt = now }
-                follower.updatedAt = now
-                try follower.update(db)
+                db.cachedStatement(sql: "SELECT * FROM runs WHERE operation_id = ? AND phase = 'polling' AND id <> ? ORDER BY id"),
+                arguments: [operationID, runID])
+            var decision: RunDecision?
+            var moved: [Int64] = []
+            for var run in [lead] + followers {
+                let id = try Self.id(of: run)
+                var machine = try Self.machine(for: run, operation: op, policy: policy, runID: id)
+                let action = try Self.apply(event, to: &machine, now: now, jitter: jitter, runID: id)
+                Self.copy(machine, into: &run, now: now)
+                try run.update(db)
+                if decision == nil {
+                    decision = RunDecision(run: StoredRun(run, id: id), action: action)
+                    op.pollCount = machine.progress.pollCount
+                    if case .polling(_, let nextPollAt) = machine.state { op.nextPollAt = nextPollAt } else { op.nextPollAt = nil }
+                } else {
+                    moved.append(id)
+                }
             }
-            op.pollCount += 1
-            op.lastStatus = status
-            op.nextPollAt = nil
+            if let status { op.lastStatus = status }
+            if let operationFailure {
+                op.lastStatus = operationFailure.status
+                op.details = operationFailure.details
+                op.originalRequest = operationFailure.originalRequest
+            }
             op.updatedAt = now
             try op.update(db)
-            guard let firstAction else { throw StateStoreError.runNotFound(runID) }
-            return (moved, firstAction)
+            guard var decision else { throw StateStoreError.runNotFound(runID) }
+            decision.followers = moved
+            return decision
         }
     }
 
@@ -278,63 +242,35 @@ extension StateStore {
     /// transaction: the `files` row (path relative to the output root, size, lower-case hex
     /// SHA-256, producing run and operation) and the run's move to `done`.
     public func recordFileWritten(
-        run runID: Int64, path: String, size: Int64, sha256: String, at now: Date = Date()
+        run runID: Int64, path: String, size: Int64, sha256: String, policy: RunPolicy, at now: Date
     ) async throws -> StoredFile {
         try await write { db in
             var (run, operation) = try Self.loadRun(db, runID)
-            var machine = try Self.machine(for: run, operation: operation, runID: runID)
-            _ = try Self.apply(.fileWritten, to: &machine, runID: runID)
+            var machine = try Self.machine(for: run, operation: operation, policy: policy, runID: runID)
+            _ = try Self.apply(.downloadComplete, to: &machine, now: now, jitter: 0, runID: runID)
             var file = FileRecord(
                 id: nil, path: path, size: size, sha256: sha256.lowercased(), runId: runID,
                 operationId: operation?.id, writtenAt: now)
             try file.insert(db)
-            run.phase = machine.state.phase
-            run.finishedAt = now
-            run.updatedAt = now
+            Self.copy(machine, into: &run, now: now)
             try run.update(db)
             return try StoredFile(file, id: Self.id(of: file))
         }
     }
 
-    /// Records a failure: the run moves to `failed(reason, retryable)` from any unfinished phase.
-    ///
-    /// With `operationFailure` (a terminal server state), the operation stores the status,
-    /// `details` and `originalRequest`, stops being polled, and every other run following it
-    /// fails with the same reason. Without it (deadline, local error), only this run fails, and
-    /// the operation stops being polled once no unfinished run follows it.
-    public func recordFailure(
-        run runID: Int64, reason: String, retryable: Bool, operationFailure: OperationFailure? = nil,
-        at now: Date = Date()
-    ) async throws -> RunAction {
+    /// Records any other outcome of a step: a transient, ambiguous or refused kickoff, an empty
+    /// listing, a failed PUT or download, the deadline, an abandoned run. The core decides the
+    /// wait (persisted as the run's next attempt before the daemon waits) or the failure; a run
+    /// that fails stops its operation being polled once no unfinished run follows it.
+    public func record(_ event: RunEvent, run runID: Int64, policy: RunPolicy, jitter: Double, at now: Date) async throws -> RunDecision {
         try await write { db in
-            let (run, operation) = try Self.loadRun(db, runID)
-            var followers: [RunRecord] = []
-            if let operationFailure, var op = operation {
-                op.lastStatus = operationFailure.status
-                op.details = operationFailure.details
-                op.originalRequest = operationFailure.originalRequest
-                op.nextPollAt = nil
-                op.updatedAt = now
-                try op.update(db)
-                followers = try RunRecord
-                    .filter(Column("operation_id") == op.id && Column("id") != runID
-                            && RunPhase.unfinished.map(\.rawValue).contains(Column("phase")))
-                    .fetchAll(db)
-            }
-            var action: RunAction?
-            for var failing in [run] + followers {
-                let failingID = try Self.id(of: failing)
-                var machine = try Self.machine(for: failing, operation: operation, runID: failingID)
-                let result = try Self.apply(.failed(reason: reason, retryable: retryable), to: &machine, runID: failingID)
-                action = action ?? result
-                failing.phase = .failed
-                failing.failureReason = reason
-                failing.failureRetryable = retryable
-                failing.finishedAt = now
-                failing.updatedAt = now
-                try failing.update(db)
-            }
-            if operationFailure == nil, let operationID = operation?.id {
+            var (run, operation) = try Self.loadRun(db, runID)
+            var machine = try Self.machine(for: run, operation: operation, policy: policy, runID: runID)
+            let action = try Self.apply(event, to: &machine, now: now, jitter: jitter, runID: runID)
+            if case .due = machine.state { run.operationId = nil }
+            Self.copy(machine, into: &run, now: now)
+            try run.update(db)
+            if let operationID = operation?.id, machine.state.phase.isTerminal || run.operationId == nil {
                 let stillFollowed = try RunRecord
                     .filter(Column("operation_id") == operationID
                             && RunPhase.unfinished.map(\.rawValue).contains(Column("phase")))
@@ -342,11 +278,32 @@ extension StateStore {
                 if !stillFollowed {
                     try db.execute(
                         sql: "UPDATE operations SET next_poll_at = NULL, updated_at = ? WHERE id = ?",
-                        arguments: [now, operationID])
+                        arguments: [StorageDate(now), operationID])
                 }
             }
-            guard let action else { throw StateStoreError.runNotFound(runID) }
-            return action
+            return RunDecision(run: StoredRun(run, id: runID), action: action)
+        }
+    }
+
+    /// Writes the machine's state and progress into the row (the operation's part is the
+    /// caller's): phase, next attempt, step failures, last error, and the end fields.
+    static func copy(_ machine: RunStateMachine, into run: inout RunRecord, now: Date) {
+        run.phase = machine.state.phase
+        run.nextAttemptAt = machine.progress.nextAttemptAt
+        run.stepFailures = machine.progress.stepFailures
+        run.lastError = machine.progress.lastError
+        run.updatedAt = now
+        switch machine.state {
+        case .failed(let reason, let retryable):
+            run.failureReason = reason
+            run.failureRetryable = retryable
+            run.finishedAt = now
+            run.nextAttemptAt = nil
+        case .done:
+            run.finishedAt = now
+            run.nextAttemptAt = nil
+        default:
+            break
         }
     }
 
@@ -365,8 +322,16 @@ extension StateStore {
         return (run, operation)
     }
 
-    static func machine(for run: RunRecord, operation: OperationRecord?, runID: Int64) throws -> RunStateMachine {
-        RunStateMachine(kind: run.kind, state: try state(of: run, operation: operation, runID: runID))
+    static func machine(for run: RunRecord, operation: OperationRecord?, policy: RunPolicy, runID: Int64) throws -> RunStateMachine {
+        RunStateMachine(
+            kind: run.kind, state: try state(of: run, operation: operation, runID: runID),
+            progress: progress(of: run, operation: operation), policy: policy)
+    }
+
+    /// The core's counters and times from a row.
+    static func progress(of run: RunRecord, operation: OperationRecord?) -> RunProgress {
+        RunProgress(deadline: run.deadline, nextAttemptAt: run.nextAttemptAt, stepFailures: run.stepFailures,
+                    pollCount: operation?.pollCount ?? 0, lastError: run.lastError)
     }
 
     /// Rebuilds the lifecycle state from a row. A polling operation that lost its poll time
@@ -385,9 +350,9 @@ extension StateStore {
         }
     }
 
-    static func apply(_ event: RunEvent, to machine: inout RunStateMachine, runID: Int64) throws -> RunAction {
+    static func apply(_ event: RunEvent, to machine: inout RunStateMachine, now: Date, jitter: Double, runID: Int64) throws -> RunAction {
         do {
-            return try machine.handle(event)
+            return try machine.handle(event, now: now, jitter: jitter)
         } catch {
             throw StateStoreError.illegalTransition(runID: runID, error)
         }

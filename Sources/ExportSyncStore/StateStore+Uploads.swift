@@ -132,11 +132,20 @@ extension StateStore {
     }
 
     /// Records that an upload's PUT was accepted, in one transaction: the run moves
-    /// `uploading → polling` (first poll at `nextPollAt`) and the upload row becomes `uploaded`
-    /// with the operation that accepted it.
-    public func recordUploadSent(run runID: Int64, nextPollAt: Date, at now: Date = Date()) async throws -> RunAction {
+    /// `uploading → polling` (first poll after `serverWait`, the attachmentUpload answer's
+    /// `Retry-After`, as the core decides) and the upload row becomes `uploaded` with the
+    /// operation that accepted it.
+    public func recordUploadSent(run runID: Int64, serverWait: Double?, policy: RunPolicy, at now: Date) async throws -> RunDecision {
         try await write { db in
-            let (action, op) = try Self.applyUploadFinished(db, runID: runID, nextPollAt: nextPollAt, now: now)
+            var (run, operation) = try Self.loadRun(db, runID)
+            var machine = try Self.machine(for: run, operation: operation, policy: policy, runID: runID)
+            let action = try Self.apply(.uploadSent(serverWait: serverWait), to: &machine, now: now, jitter: 0, runID: runID)
+            var op = try Self.require(operation, runID: runID)
+            if case .polling(_, let nextPollAt) = machine.state { op.nextPollAt = nextPollAt }
+            op.updatedAt = now
+            try op.update(db)
+            Self.copy(machine, into: &run, now: now)
+            try run.update(db)
             guard var upload = try UploadRecord.filter(Column("run_id") == runID).fetchOne(db) else {
                 throw StateStoreError.inconsistentRun(runID: runID, detail: "upload run without an uploads row")
             }
@@ -144,7 +153,7 @@ extension StateStore {
             upload.operationId = op.id
             upload.updatedAt = now
             try upload.update(db)
-            return action
+            return RunDecision(run: StoredRun(run, id: runID), action: action)
         }
     }
 

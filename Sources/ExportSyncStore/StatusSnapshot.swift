@@ -52,6 +52,11 @@ public struct StatusSnapshot: Sendable, Hashable, Codable {
         public var failureRetryable: Bool?
         /// Whether a kickoff was repeated after a lost answer.
         public var possibleDuplicate: Bool
+        /// While the run waits to retry a step: when, and the transient failure it waits out.
+        public var nextAttemptAt: Date?
+        public var lastError: String?
+        /// Transient failures of the current step in a row.
+        public var stepFailures: Int = 0
     }
 
     /// An operation some unfinished run waits on.

@@ -33,6 +33,12 @@ public struct StoredRun: Sendable, Hashable, Codable {
     public var finishedAt: Date?
     /// The operation the run follows, once the kickoff was accepted.
     public var operationID: Int64?
+    /// When the next kickoff, reconciliation or download attempt is due after a transient failure.
+    public var nextAttemptAt: Date?
+    /// Transient failures of the current step in a row.
+    public var stepFailures: Int
+    /// The last transient failure, while the run waits to try again.
+    public var lastError: String?
 
     init(_ record: RunRecord, id: Int64) {
         self.id = id
@@ -50,6 +56,9 @@ public struct StoredRun: Sendable, Hashable, Codable {
         failureRetryable = record.failureRetryable
         finishedAt = record.finishedAt
         operationID = record.operationId
+        nextAttemptAt = record.nextAttemptAt
+        stepFailures = record.stepFailures
+        lastError = record.lastError
     }
 }
 

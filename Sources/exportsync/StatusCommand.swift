@@ -92,6 +92,7 @@ struct StatusReport: Encodable {
             case attemptCount = "attempt_count", scheduledFor = "scheduled_for", createdAt = "created_at"
             case updatedAt = "updated_at", finishedAt = "finished_at", failureReason = "failure_reason"
             case failureRetryable = "failure_retryable", possibleDuplicate = "possible_duplicate"
+            case nextAttemptAt = "next_attempt_at", lastError = "last_error", stepFailures = "step_failures"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -107,6 +108,9 @@ struct StatusReport: Encodable {
             try container.encode(summary.failureReason, forKey: .failureReason)
             try container.encode(summary.failureRetryable, forKey: .failureRetryable)
             try container.encode(summary.possibleDuplicate, forKey: .possibleDuplicate)
+            try container.encode(summary.nextAttemptAt, forKey: .nextAttemptAt)
+            try container.encode(summary.lastError, forKey: .lastError)
+            try container.encode(summary.stepFailures, forKey: .stepFailures)
         }
     }
 
@@ -216,6 +220,10 @@ struct StatusReport: Encodable {
         var text = "#\(run.id) \(run.phase.rawValue) \(time(run.finishedAt ?? run.updatedAt))"
         if let reason = run.failureReason { text += " (\(reason))" }
         if run.possibleDuplicate { text += " [possible duplicate kickoff]" }
+        if !run.phase.isTerminal, let error = run.lastError {
+            let when = run.nextAttemptAt.map { " at \(time($0))" } ?? ""
+            text += " [retrying\(when) after \(run.stepFailures) transient failure(s): \(error)]"
+        }
         return text
     }
 

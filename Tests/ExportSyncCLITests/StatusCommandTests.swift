@@ -56,10 +56,10 @@ struct StatusCommandTests {
         let nextDue = now.addingTimeInterval(6 * 3_600)
         let run = try await store.createDueRun(job: "sample-42-evidence", kind: .export, scheduledFor: now,
                                                deadline: now.addingTimeInterval(1_800), nextDueAt: nextDue)
-        _ = try await store.recordKickoffSent(run: run.id)
+        _ = try await store.recordKickoffSending(run: run.id, policy: RunPolicy(), at: now)
         _ = try await store.recordOperationAccepted(
             run: run.id, location: "https://api.example/operations/op-1?X-Amz-Signature=SECRETSIG", xVersion: "2026-01-01",
-            nextPollAt: now.addingTimeInterval(5))
+            serverWait: 5, policy: RunPolicy(), at: now)
         // The retired job left the configuration: the next sync marks it removed, keeping its history.
         _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")])
 

@@ -41,12 +41,9 @@ enum Fixture {
         return scenario
     }
 
-    /// Retries fast enough for tests: 4 tries, 50–100 ms first backoff. Timeouts are generous
-    /// (20 s): with the whole suite sharing 2 cores, an answer from the in-process sandbox was
-    /// seen to take over 5 s; tests about timeouts set their own.
-    static let settings = ProviderSettings(
-        retryPolicy: RetryPolicy(initialDelay: 0.1, multiplier: 2, maximumDelay: 1, maximumAttempts: 4),
-        retryBudgetSeconds: 30, maximumRetryAfterSeconds: 5, requestTimeoutSeconds: 20, uploadTimeoutSeconds: 20)
+    /// Timeouts are generous (20 s): with the whole suite sharing 2 cores, an answer from the
+    /// in-process sandbox was seen to take over 5 s; tests about timeouts set their own.
+    static let settings = ProviderSettings(requestTimeoutSeconds: 20, uploadTimeoutSeconds: 20)
 }
 
 /// A running sandbox, an HTTP client configured as the providers expect, and a captured log.
@@ -72,7 +69,7 @@ struct ProviderHarness: Sendable {
     ) -> ExportSyncProviders.WorkivaClient {
         ExportSyncProviders.WorkivaClient(
             source: workivaSource(), clientSecret: Secret(secret), httpClient: httpClient, logger: log.logger(),
-            random: SeededRandomNumberGenerator(seed: Fixture.seed), clock: clock, settings: settings)
+            clock: clock, settings: settings)
     }
 
     func webAdmitClient(
@@ -83,7 +80,7 @@ struct ProviderHarness: Sendable {
             requestsPerHour: requestsPerHour)
         return WebAdmitClient(
             source: source, apiKey: Secret(key), httpClient: httpClient, logger: log.logger(),
-            random: SeededRandomNumberGenerator(seed: Fixture.seed), clock: clock, settings: Fixture.settings)
+            clock: clock, settings: Fixture.settings)
     }
 
     /// Journal entries of Workiva operation polls.

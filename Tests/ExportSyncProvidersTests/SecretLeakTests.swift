@@ -43,13 +43,15 @@ struct SecretLeakTests {
             while !state.outcome.isTerminal { state = try await webAdmit.exportFile(exportID: "86446", fileID: run.id) }
             let downloadURL = try #require(state.downloadURL)
             urls.append(downloadURL)
-            _ = try await collect(try await webAdmit.openDownload(url: downloadURL))  // 503 once, retried
+            // A 503 once: the client does not retry (the engine would, with a fresh URL).
+            failures += [await failure { try await webAdmit.openDownload(url: downloadURL) }].compactMap { $0 }
+            _ = try await collect(try await webAdmit.openDownload(url: downloadURL))
             try await Task.sleep(for: .milliseconds(3_100))
             failures += [await failure { try await webAdmit.openDownload(url: downloadURL) }].compactMap { $0 }
             let wrongKey = sandbox.webAdmitClient(key: Fixture.apiKey + "-wrong")
             failures += [await failure { try await wrongKey.exportFile(exportID: "86446", fileID: run.id) }].compactMap { $0 }
 
-            #expect(failures.count == 5)
+            #expect(failures.count == 6)
             #expect(failures.contains(.expiredURL))
             #expect(sandbox.journal.filter { $0.listener == .storage && $0.method == "GET" }.map(\.status) == [503, 200, 403])
             for url in urls { sandbox.log.forbid(String(url.split(separator: "?").last ?? "")) }

@@ -6,94 +6,63 @@ import Glibc
 import Logging
 import Testing
 
-@Suite("Per-request retries")
+/// The clients make each call once and classify what went wrong; the engine's run core decides
+/// every wait (and persists it first), so nothing here sleeps or retries.
+@Suite("One attempt per call: transient, ambiguous or final")
 struct WorkivaRetryTests {
-    @Test func pollRetries429WithAndWithoutRetryAfter() async throws {
+    @Test func poll429IsTransientWithTheServersWaitInEitherForm() async throws {
         let faults = [
-            FaultRule(route: .workivaPoll, requests: [1], kind: .status, status: 429, retryAfter: 1),
+            FaultRule(route: .workivaPoll, requests: [1], kind: .status, status: 429, retryAfter: 7),
             FaultRule(route: .workivaPoll, requests: [2], kind: .status, status: 429),
         ]
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
             let clock = RecordingClock()
             let client = sandbox.workivaClient(clock: clock)
             let handle = try await client.startOperation(attachmentExport())
-            let waitsBeforePolling = clock.sleeps.count
+            let first = await failure { try await client.poll(operationURL: handle.location, xVersion: "2026-01-01") }
+            #expect(first == .transient(reason: try #require(first.map(Self.reason)), retryAfter: 7))
+            let second = await failure { try await client.poll(operationURL: handle.location, xVersion: "2026-01-01") }
+            guard case .transient(let reason, nil) = second else {
+                Issue.record("a 429 without Retry-After is transient with no wait: \(String(describing: second))")
+                return
+            }
+            #expect(reason.contains("429"))
             let state = try await client.poll(operationURL: handle.location, xVersion: "2026-01-01")
             #expect(!state.status.isEmpty)
-            let polls = sandbox.polls
-            #expect(polls.map(\.status) == [429, 429, 200])
-            // The waits asked for: Retry-After: 1 honoured; without it, the backoff after the second
-            // attempt (0.1 s × 2, full jitter: 0.1–0.2 s), not some default second.
-            let waits = Array(clock.sleeps.dropFirst(waitsBeforePolling))
-            #expect(waits.count == 2)
-            #expect(waits.first == 1)
-            #expect(waits.last.map { (0.1...0.2).contains($0) } == true, "backoff wait \(waits)")
-            // And the server saw them: wall-clock gaps are at least the waits (only lower bounds,
-            // since a loaded machine may add any delay on top).
-            let firstGap = polls[1].start.timeIntervalSince(try #require(polls[0].end))
-            let secondGap = polls[2].start.timeIntervalSince(try #require(polls[1].end))
-            #expect(firstGap >= 0.98)
-            #expect(secondGap >= 0.095)
-            let retried = sandbox.log.lines(containing: "will be retried")
-            #expect(retried.count == 2)
-            #expect(retried.allSatisfy { $0.metadata["http_status"] == "429" && $0.metadata["source"] == "workiva-test" })
+            #expect(sandbox.polls.map(\.status) == [429, 429, 200], "one request per call")
+            #expect(clock.sleeps.isEmpty, "the client never sleeps: the engine persists the wait first")
         }
     }
 
-    @Test func kickoffIsRetriedOn429ButNotOn5xx() async throws {
+    static func reason(_ failure: ProviderFailure) -> String {
+        if case .transient(let reason, _) = failure { return reason }
+        return ""
+    }
+
+    @Test func kickoff429And5xxAreTransientAndSentOnce() async throws {
         let faults = [
-            FaultRule(route: .workivaKickoff, resource: "attachment-1", requests: [1], kind: .status, status: 429),
-            FaultRule(route: .workivaKickoff, resource: "file-1", kind: .status, status: 500),
+            FaultRule(route: .workivaKickoff, resource: "attachment-1", requests: [1], kind: .status, status: 429, retryAfter: 3),
+            FaultRule(route: .workivaKickoff, resource: "file-1", kind: .status, status: 503),
         ]
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
             let client = sandbox.workivaClient()
+            let throttled = await failure { try await client.startOperation(attachmentExport()) }
+            #expect(throttled?.serverWait == 3)
             _ = try await client.startOperation(attachmentExport())
             #expect(sandbox.journal.filter { $0.path.hasSuffix("attachment-1/export") }.map(\.status) == [429, 202])
 
             let file = try #require(WorkivaKickoffRequest.export(.fileExport(flavour: .v2026, file: "file-1", fileKind: .supportingDocument)))
             let failed = await failure { try await client.startOperation(file) }
-            #expect(failed?.isTransient == true)
+            guard case .transient(let reason, nil) = failed else {
+                Issue.record("a 503 on a kickoff is transient: \(String(describing: failed))")
+                return
+            }
+            #expect(reason.contains("503") && reason.contains("503ServiceUnavailable"))
             #expect(sandbox.journal.filter { $0.path.hasSuffix("file-1/export") }.count == 1)
-            #expect(!sandbox.log.lines(containing: "gave up").isEmpty)
         }
     }
 
-    @Test func pollGivesUpAfterFourAttemptsOn503() async throws {
-        let faults = [FaultRule(route: .workivaPoll, kind: .status, status: 503)]
-        try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
-            let client = sandbox.workivaClient()
-            let handle = try await client.startOperation(attachmentExport())
-            let failed = await failure { try await client.poll(operationURL: handle.location, xVersion: "2026-01-01") }
-            guard case .transient(let reason, _) = failed else {
-                Issue.record("expected transient, got \(String(describing: failed))")
-                return
-            }
-            #expect(reason.contains("503"))
-            #expect(reason.contains("503ServiceUnavailable"))
-            #expect(sandbox.polls.count == 4)
-            let gaveUp = sandbox.log.lines.filter { $0.level == .warning && $0.message.contains("gave up") }
-            #expect(gaveUp.count == 1)
-            #expect(gaveUp.first?.metadata["http_status"] == "503")
-            #expect(gaveUp.first?.metadata["endpoint"]?.hasPrefix("/operations/") == true)
-        }
-    }
-
-    @Test func tooLongRetryAfterEndsTheCallWithTheServersWait() async throws {
-        let faults = [FaultRule(route: .workivaPoll, kind: .status, status: 503, retryAfter: 30)]
-        try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
-            let client = sandbox.workivaClient()
-            let handle = try await client.startOperation(attachmentExport())
-            let failed = await failure { try await client.poll(operationURL: handle.location, xVersion: "2026-01-01") }
-            guard case .transient(_, let retryAfter) = failed else {
-                Issue.record("expected transient, got \(String(describing: failed))")
-                return
-            }
-            #expect(retryAfter == 30)
-            #expect(sandbox.polls.count == 1)
-        }
-    }
-
-    @Test func connectionResetIsRetriedForPollsButNotForKickoffs() async throws {
+    @Test func connectionResetIsTransientForPollsAndAmbiguousForKickoffs() async throws {
         let faults = [
             FaultRule(route: .workivaPoll, requests: [1], kind: .reset),
             FaultRule(route: .workivaKickoff, resource: "file-1", kind: .reset),
@@ -101,13 +70,20 @@ struct WorkivaRetryTests {
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
             let client = sandbox.workivaClient()
             let handle = try await client.startOperation(attachmentExport())
-            let state = try await client.poll(operationURL: handle.location, xVersion: "2026-01-01")
-            #expect(!state.status.isEmpty)
-            #expect(sandbox.polls.map(\.status) == [nil, 200])
+            let poll = await failure { try await client.poll(operationURL: handle.location, xVersion: "2026-01-01") }
+            guard case .transient = poll else {
+                Issue.record("a reset poll is transient: \(String(describing: poll))")
+                return
+            }
+            #expect(sandbox.polls.map(\.status) == [nil])
 
             let file = try #require(WorkivaKickoffRequest.export(.fileExport(flavour: .v2026, file: "file-1", fileKind: .supportingDocument)))
             let failed = await failure { try await client.startOperation(file) }
-            #expect(failed?.isTransient == true)
+            guard case .ambiguous(let reason) = failed else {
+                Issue.record("a kickoff whose answer was lost is ambiguous: \(String(describing: failed))")
+                return
+            }
+            #expect(reason.contains("POST"))
             #expect(sandbox.journal.filter { $0.path.hasSuffix("file-1/export") }.count == 1)
         }
     }
@@ -124,22 +100,20 @@ struct WorkivaRetryTests {
         }
     }
 
-    @Test func aPollThatTimesOutIsRetried() async throws {
-        // The first poll hangs far longer than the timeout; 2 s is enough for the kickoff and the
-        // retried poll to answer even while the whole suite loads both cores.
+    @Test func aPollThatTimesOutIsTransient() async throws {
+        // The first poll hangs far longer than the timeout.
         let faults = [FaultRule(route: .workivaPoll, requests: [1], kind: .hang, seconds: 30)]
         var settings = Fixture.settings
         settings.requestTimeoutSeconds = 2
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
             let client = sandbox.workivaClient(settings: settings)
             let handle = try await client.startOperation(attachmentExport())
-            let state = try await client.poll(operationURL: handle.location, xVersion: "2026-01-01")
-            #expect(!state.status.isEmpty)
-            // The first poll hung unanswered and was retried; on a loaded machine the retry may
-            // itself time out once more, so at least two.
-            let polls = sandbox.polls
-            #expect(polls.count >= 2)
-            #expect(polls.first?.status == nil, "the hung poll was never answered")
+            let failed = await failure { try await client.poll(operationURL: handle.location, xVersion: "2026-01-01") }
+            guard case .transient(_, nil) = failed else {
+                Issue.record("a timed-out poll is transient: \(String(describing: failed))")
+                return
+            }
+            #expect(sandbox.polls.first?.status == nil, "the hung poll was never answered")
             #expect(sandbox.log.lines(containing: "failed in transport").first?.metadata["error"] == "timed out waiting for the answer")
         }
     }
@@ -159,23 +133,37 @@ struct WorkivaRetryTests {
         }
     }
 
-    @Test func refusedConnectionIsRetriedEvenForAKickoff() async throws {
+    @Test func refusedConnectionIsTransientEvenForAKickoff() async throws {
         try await withProviders(Fixture.scenario()) { sandbox in
             // The API origin is a port nothing listens on (tokens still come from the sandbox):
-            // the POST provably never left, so it is retried up to the attempt limit.
+            // the POST provably never left, so it is transient, not ambiguous.
             let closed = try RefusingPort()
             var source = sandbox.workivaSource()
             source.baseURL = "http://127.0.0.1:\(closed.port)"
             let client = ExportSyncProviders.WorkivaClient(
                 source: source, clientSecret: Secret(Fixture.clientSecret), httpClient: sandbox.httpClient,
-                logger: sandbox.log.logger(), random: SeededRandomNumberGenerator(seed: Fixture.seed), settings: Fixture.settings)
+                logger: sandbox.log.logger(), settings: Fixture.settings)
             let failed = await failure { try await client.startOperation(attachmentExport()) }
-            #expect(failed?.isTransient == true)
+            guard case .transient = failed else {
+                Issue.record("a refused connect is transient: \(String(describing: failed))")
+                return
+            }
             let attempts = sandbox.log.lines(containing: "failed in transport")
-            #expect(attempts.count == 4)
-            #expect(attempts.allSatisfy { $0.metadata["method"] == "POST" })
-            #expect(attempts.allSatisfy { $0.metadata["error"] == "connection refused" })
+            #expect(attempts.count == 1)
+            #expect(attempts.allSatisfy { $0.metadata["method"] == "POST" && $0.metadata["error"] == "connection refused" })
             withExtendedLifetime(closed) {}
+        }
+    }
+
+    @Test func tokenEndpointDownIsTransientAndSendsNoKickoff() async throws {
+        let faults = [FaultRule(route: .workivaToken, requests: [1], kind: .status, status: 503, retryAfter: 4)]
+        try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
+            let client = sandbox.workivaClient()
+            let failed = await failure { try await client.startOperation(attachmentExport()) }
+            #expect(failed?.serverWait == 4)
+            #expect(failed?.isTransient == true)
+            #expect(sandbox.journal.filter { $0.path.hasSuffix("/export") }.isEmpty, "no kickoff left without a token")
+            _ = try await client.startOperation(attachmentExport())
         }
     }
 }

@@ -26,10 +26,9 @@ struct GroupCommitTests {
         let seenCommitted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for (index, runID) in runIDs.enumerated() {
                 group.addTask {
-                    _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
-                    _ = try await store.recordOperationAccepted(
-                        run: runID, location: "\(Self.location)-\(index)", xVersion: "2026-01-01",
-                        nextPollAt: Instant.at(10), at: Instant.at(2))
+                    _ = try await store.kickoff(runID, at: Instant.at(1))
+                    _ = try await store.accept(runID, location: "\(Self.location)-\(index)", xVersion: "2026-01-01",
+                        pollAt: Instant.at(10), at: Instant.at(2))
                     return try await raw.read { db in
                         try String.fetchOne(db, sql: "SELECT phase FROM runs WHERE id = ?", arguments: [runID]) == "polling"
                     }
@@ -64,10 +63,9 @@ struct GroupCommitTests {
                 group.addTask {
                     do {
                         if index.isMultiple(of: 2) {
-                            _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
+                            _ = try await store.kickoff(runID, at: Instant.at(1))
                         } else {
-                            _ = try await store.recordFileWritten(
-                                run: runID, path: "f-\(index).pdf", size: 1, sha256: String(repeating: "0", count: 64), at: Instant.at(1))
+                            _ = try await store.fileWritten(runID, path: "f-\(index).pdf", size: 1, sha256: String(repeating: "0", count: 64), at: Instant.at(1))
                         }
                         return (runID, true)
                     } catch {
@@ -133,7 +131,7 @@ struct GroupCommitTests {
         try await store.registerJobs(names)
         var runIDs: [Int64] = []
         for name in names { runIDs.append(try await store.dueRun(name)) }
-        for runID in runIDs.prefix(10) { _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1)) }
+        for runID in runIDs.prefix(10) { _ = try await store.kickoff(runID, at: Instant.at(1)) }
 
         #expect(try await store.runs(in: .due, limit: 5).map(\.run.id) == Array(runIDs[10..<15]))
         #expect(try await store.runs(in: .starting, limit: 100).map(\.run.id) == Array(runIDs.prefix(10)))
@@ -141,7 +139,7 @@ struct GroupCommitTests {
         #expect(try await store.runs(in: .due, limit: 0).isEmpty)
 
         let plan = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhase, arguments: ["due", 5])
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhase, arguments: ["due", "2027-01-01 00:00:00.000", 5])
                 .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
         }
         #expect(plan.contains("runs_unfinished_by_phase") || plan.contains("runs_one_unfinished_per_job"), "\(plan)")

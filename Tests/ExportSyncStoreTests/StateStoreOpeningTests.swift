@@ -20,9 +20,9 @@ struct StateStoreOpeningTests {
         }
         #expect(tables == ["files", "grdb_migrations", "jobs", "operations", "runs", "uploads"])
         #expect(userVersion == StateStore.schemaVersion)
-        #expect(StateStore.schemaVersion == 1)
+        #expect(StateStore.schemaVersion == 2)
         #expect(applicationID == StateSchema.applicationID)
-        #expect(migrations == ["v1-initial"])
+        #expect(migrations == ["v1-initial", "v2-run-retries"])
     }
 
     @Test("every connection runs WAL, synchronous=FULL, foreign_keys=ON and a busy timeout")
@@ -60,7 +60,7 @@ struct StateStoreOpeningTests {
             let store = try StateStore(path: temp.path)
             try await store.registerJobs(["alpha"])
             runID = try await store.dueRun("alpha")
-            _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
+            _ = try await store.kickoff(runID, at: Instant.at(1))
         }
         let reopened = try StateStore(path: temp.path)
         let run = try #require(try await reopened.run(id: runID))
@@ -70,7 +70,7 @@ struct StateStoreOpeningTests {
         #expect(run.kickoffSentAt == Instant.at(1))
         #expect(try await reopened.job(named: "alpha")?.nextDueAt == Instant.at(21_600))
         let migrationRows = try await reopened.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
-        #expect(migrationRows == 1)
+        #expect(migrationRows == StateStore.schemaVersion)
     }
 
     @Test("a database with a higher user_version is refused and left as it was")
@@ -80,8 +80,8 @@ struct StateStoreOpeningTests {
         _ = try StateStore(path: temp.path)
         try temp.rawConnection().write { db in try db.execute(sql: "PRAGMA user_version = 7") }
         let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path) }
-        #expect(error == .newerSchema(path: temp.path, found: 7, known: 1, unknownMigrations: []))
-        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to 1); refusing to open")
+        #expect(error == .newerSchema(path: temp.path, found: 7, known: 2, unknownMigrations: []))
+        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to 2); refusing to open")
         let version = try temp.rawConnection().read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
         #expect(version == 7)
     }
@@ -96,8 +96,8 @@ struct StateStoreOpeningTests {
         }
         for mode in [StateStore.AccessMode.readWrite, .readOnly] {
             let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path, mode: mode) }
-            #expect(error == .newerSchema(path: temp.path, found: 2, known: 1, unknownMigrations: ["v2-from-the-future"]))
-            #expect(error?.description.contains("written by a newer exportsync (schema 2, this build knows up to 1") == true)
+            #expect(error == .newerSchema(path: temp.path, found: 3, known: 2, unknownMigrations: ["v2-from-the-future"]))
+            #expect(error?.description.contains("written by a newer exportsync (schema 3, this build knows up to 2") == true)
         }
     }
 

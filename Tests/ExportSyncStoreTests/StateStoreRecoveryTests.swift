@@ -18,22 +18,22 @@ struct StateStoreRecoveryTests {
         }
         ids["uploading"] = try await store.dueRun("uploading", kind: .upload)
         for name in ["starting", "poll-late", "poll-early", "downloading", "done", "failed", "uploading"] {
-            _ = try await store.recordKickoffSent(run: ids[name] ?? 0, at: Instant.at(1))
+            _ = try await store.kickoff(ids[name] ?? 0, at: Instant.at(1))
         }
         func accept(_ name: String, pollAt: TimeInterval) async throws {
-            _ = try await store.recordOperationAccepted(
-                run: ids[name] ?? 0, location: "https://api.example.test/operations/\(name)", xVersion: "2026-01-01",
-                nextPollAt: Instant.at(pollAt), at: Instant.at(2))
+            _ = try await store.accept(
+                ids[name] ?? 0, location: "https://api.example.test/operations/\(name)", xVersion: "2026-01-01",
+                pollAt: Instant.at(pollAt), at: Instant.at(2))
         }
         try await accept("poll-late", pollAt: 300)
         try await accept("poll-early", pollAt: 100)
         try await accept("downloading", pollAt: 10)
         try await accept("done", pollAt: 10)
         try await accept("uploading", pollAt: 10)
-        _ = try await store.recordOperationSucceeded(run: ids["downloading"] ?? 0, status: "completed")
-        _ = try await store.recordOperationSucceeded(run: ids["done"] ?? 0, status: "completed")
-        _ = try await store.recordFileWritten(run: ids["done"] ?? 0, path: "done.pdf", size: 3, sha256: Self.sha)
-        _ = try await store.recordFailure(run: ids["failed"] ?? 0, reason: "HTTP 403", retryable: false)
+        _ = try await store.succeeded(ids["downloading"] ?? 0, status: "completed")
+        _ = try await store.succeeded(ids["done"] ?? 0, status: "completed")
+        _ = try await store.fileWritten(ids["done"] ?? 0, path: "done.pdf", size: 3, sha256: Self.sha)
+        _ = try await store.abandon(ids["failed"] ?? 0, reason: "HTTP 403")
         return ids
     }
 
@@ -47,15 +47,15 @@ struct StateStoreRecoveryTests {
         #expect(recovered.map(\.run.id) == [ids["due"], ids["starting"], ids["downloading"], ids["uploading"], ids["poll-early"], ids["poll-late"]].compactMap { $0 })
 
         var actions: [String: RunAction] = [:]
-        for var entry in recovered {
-            actions[entry.run.job] = try entry.machine.handle(.restart)
+        for entry in recovered {
+            actions[entry.run.job] = entry.machine(policy: .test).nextAction(now: Instant.base)
         }
-        #expect(actions["due"] == .sendKickoff(possibleDuplicate: false))
-        #expect(actions["starting"] == .sendKickoff(possibleDuplicate: true))
-        #expect(actions["uploading"] == .sendKickoff(possibleDuplicate: true))
-        #expect(actions["poll-early"] == .schedulePoll(operationURL: "https://api.example.test/operations/poll-early", at: Instant.at(100)))
-        #expect(actions["poll-late"] == .schedulePoll(operationURL: "https://api.example.test/operations/poll-late", at: Instant.at(300)))
-        #expect(actions["downloading"] == .download(operationURL: "https://api.example.test/operations/downloading", discardTemporaryFile: true))
+        #expect(actions["due"] == .kickoff(at: Instant.base, possibleDuplicate: false))
+        #expect(actions["starting"] == .kickoff(at: Instant.base, possibleDuplicate: true))
+        #expect(actions["uploading"] == .kickoff(at: Instant.base, possibleDuplicate: true))
+        #expect(actions["poll-early"] == .poll(operationURL: "https://api.example.test/operations/poll-early", at: Instant.at(100)))
+        #expect(actions["poll-late"] == .poll(operationURL: "https://api.example.test/operations/poll-late", at: Instant.at(300)))
+        #expect(actions["downloading"] == .download(operationURL: "https://api.example.test/operations/downloading", at: Instant.base, discardTemporaryFile: true))
         #expect(recovered.first { $0.run.job == "poll-early" }?.operation?.xVersion == "2026-01-01")
     }
 
@@ -69,7 +69,8 @@ struct StateStoreRecoveryTests {
         #expect(try await store.operationsDueForPoll(until: Instant.at(100)).map(\.nextPollAt) == [Instant.at(100)])
         #expect(try await store.operationsDueForPoll(until: Instant.at(99)).isEmpty)
         #expect(try await store.operationsDueForPoll(until: nil, limit: 1).count == 1)
-        #expect(try await store.earliestNextPoll() == Instant.at(100))
+        #expect(try await store.earliestScheduledWork(after: Instant.base) == Instant.at(100))
+        #expect(try await store.earliestScheduledWork(after: Instant.at(100)) == Instant.at(300))
     }
 
     @Test("startup with 100k polling runs stays fast and uses the partial indexes")

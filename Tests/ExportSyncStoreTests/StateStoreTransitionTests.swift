@@ -18,21 +18,19 @@ struct StateStoreTransitionTests {
         let runID = try await store.dueRun("alpha")
         #expect(try await store.job(named: "alpha")?.lastScheduledAt == Instant.base)
 
-        #expect(try await store.recordKickoffSent(run: runID, at: Instant.at(1)) == .sendKickoff(possibleDuplicate: false))
-        let accepted = try await store.recordOperationAccepted(
-            run: runID, location: Self.location, xVersion: "2026-01-01", nextPollAt: Instant.at(10), at: Instant.at(2))
-        #expect(accepted.action == .schedulePoll(operationURL: Self.location, at: Instant.at(10)))
+        #expect(try await store.kickoff(runID, at: Instant.at(1)) == .kickoff(at: Instant.at(1), possibleDuplicate: false))
+        let accepted = try await store.accept(runID, location: Self.location, xVersion: "2026-01-01", pollAt: Instant.at(10), at: Instant.at(2))
+        #expect(accepted.decision.action == .poll(operationURL: Self.location, at: Instant.at(10)))
         #expect(accepted.operation.location == Self.location, "stored exactly as given")
         #expect(accepted.operation.xVersion == "2026-01-01")
         #expect(accepted.operation.deadline == Instant.at(3_600), "defaults to the run's deadline")
 
-        #expect(try await store.recordPoll(run: runID, status: "started", nextPollAt: Instant.at(30), at: Instant.at(10))
-                == .schedulePoll(operationURL: Self.location, at: Instant.at(30)))
-        let succeeded = try await store.recordOperationSucceeded(run: runID, status: "completed", at: Instant.at(30))
-        #expect(succeeded.runIDs == [runID])
-        #expect(succeeded.action == .download(operationURL: Self.location, discardTemporaryFile: false))
-        let file = try await store.recordFileWritten(
-            run: runID, path: "workiva/report.pdf", size: 1_234, sha256: Self.sha.uppercased(), at: Instant.at(40))
+        #expect(try await store.pending(runID, status: "started", pollAt: Instant.at(30), at: Instant.at(10))
+                == .poll(operationURL: Self.location, at: Instant.at(30)))
+        let succeeded = try await store.succeeded(runID, status: "completed", at: Instant.at(30))
+        #expect(succeeded.followers.isEmpty)
+        #expect(succeeded.action == .download(operationURL: Self.location, at: Instant.at(30), discardTemporaryFile: false))
+        let file = try await store.fileWritten(runID, path: "workiva/report.pdf", size: 1_234, sha256: Self.sha.uppercased(), at: Instant.at(40))
         #expect(file.sha256 == Self.sha)
         #expect(file.operationID == accepted.operation.id)
 
@@ -57,17 +55,20 @@ struct StateStoreTransitionTests {
         let store = try StateStore(path: temp.path)
         try await store.registerJobs(["inbox"])
         let runID = try await store.dueRun("inbox", kind: .upload)
-        _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
-        let accepted = try await store.recordOperationAccepted(
-            run: runID, location: Self.location, xVersion: "2026-01-01", nextPollAt: Instant.at(5), at: Instant.at(2))
-        #expect(accepted.action == .upload(operationURL: Self.location))
+        _ = try await store.kickoff(runID, at: Instant.at(1))
+        let accepted = try await store.accept(runID, location: Self.location, xVersion: "2026-01-01", pollAt: Instant.at(5), at: Instant.at(2))
+        #expect(accepted.decision.action == .upload(operationURL: Self.location, at: Instant.at(2)))
         #expect(accepted.operation.nextPollAt == nil, "the poller must not poll before the PUT finished")
         #expect(try await store.operationsDueForPoll(until: nil).isEmpty)
-        #expect(try await store.recordUploadFinished(run: runID, nextPollAt: Instant.at(8), at: Instant.at(6))
-                == .schedulePoll(operationURL: Self.location, at: Instant.at(8)))
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO uploads (sha256, source_path, run_id, state, created_at, updated_at) VALUES (?, '/in/a', ?, 'pending', '2027-01-01 00:00:00.000', '2027-01-01 00:00:00.000')",
+                           arguments: [Self.sha, runID])
+        }
+        #expect(try await store.recordUploadSent(run: runID, serverWait: 2, policy: .test, at: Instant.at(6)).action
+                == .poll(operationURL: Self.location, at: Instant.at(8)))
         #expect(try await store.operationsDueForPoll(until: nil).map(\.runIDs) == [[runID]])
-        let succeeded = try await store.recordOperationSucceeded(run: runID, status: "completed", at: Instant.at(9))
-        #expect(succeeded.action == .recordDone)
+        let succeeded = try await store.succeeded(runID, status: "completed", at: Instant.at(9))
+        #expect(succeeded.action == .done)
         #expect(try await store.run(id: runID)?.phase == .done)
         // No column anywhere can hold an upload URL.
         let columns = try await store.pool.read { db in try db.columns(in: "operations").map(\.name) }
@@ -83,24 +84,24 @@ struct StateStoreTransitionTests {
         let runID = try await store.dueRun("alpha")
         // Polling a run that never started.
         let error = await #expect(throws: StateStoreError.self) {
-            _ = try await store.recordFileWritten(run: runID, path: "x", size: 1, sha256: Self.sha, at: Instant.at(1))
+            _ = try await store.fileWritten(runID, path: "x", size: 1, sha256: Self.sha, at: Instant.at(1))
         }
         #expect(error == .illegalTransition(
-            runID: runID, IllegalRunTransition(kind: .export, phase: .due, event: .fileWritten)))
+            runID: runID, IllegalRunTransition(kind: .export, phase: .due, event: .downloadComplete)))
         #expect(try await store.files(producedBy: runID).isEmpty)
         #expect(try await store.run(id: runID)?.phase == .due)
 
         // Terminal is terminal.
-        _ = try await store.recordFailure(run: runID, reason: "deadline passed", retryable: true, at: Instant.at(2))
+        _ = try await store.record(.deadlinePassed, run: runID, policy: .test, jitter: 0.5, at: Instant.at(2))
         await #expect(throws: StateStoreError.self) {
-            _ = try await store.recordKickoffSent(run: runID, at: Instant.at(3))
+            _ = try await store.kickoff(runID, at: Instant.at(3))
         }
         let run = try #require(try await store.run(id: runID))
         #expect(run.phase == .failed)
         #expect(run.attemptCount == 0)
-        #expect(run.failureReason == "deadline passed")
+        #expect(run.failureReason == "the run's deadline passed before its export could start")
         #expect(run.failureRetryable == true)
-        await #expect(throws: StateStoreError.runNotFound(999)) { _ = try await store.recordPoll(run: 999, status: "x", nextPollAt: Instant.base) }
+        await #expect(throws: StateStoreError.runNotFound(999)) { _ = try await store.pending(999, status: "x", pollAt: Instant.base, at: Instant.base) }
     }
 
     @Test("a job never has two unfinished runs; after it finishes a new one can be created")
@@ -114,7 +115,7 @@ struct StateStoreTransitionTests {
             _ = try await store.dueRun("alpha")
         }
         await #expect(throws: StateStoreError.unknownJob("ghost")) { _ = try await store.dueRun("ghost") }
-        _ = try await store.recordFailure(run: first, reason: "x", retryable: true)
+        _ = try await store.abandon(first, reason: "x")
         let second = try await store.dueRun("alpha")
         #expect(second != first)
     }
@@ -126,8 +127,8 @@ struct StateStoreTransitionTests {
         let store = try StateStore(path: temp.path)
         try await store.registerJobs(["alpha"])
         let runID = try await store.dueRun("alpha")
-        _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
-        #expect(try await store.recordKickoffSent(run: runID, at: Instant.at(5)) == .sendKickoff(possibleDuplicate: true))
+        _ = try await store.kickoff(runID, at: Instant.at(1))
+        #expect(try await store.kickoff(runID, at: Instant.at(5)) == .kickoff(at: Instant.at(5), possibleDuplicate: true))
         let run = try #require(try await store.run(id: runID))
         #expect(run.attemptCount == 2)
         #expect(run.possibleDuplicate)
@@ -147,9 +148,9 @@ struct StateStoreTransitionTests {
     private func runInDownloading(_ store: StateStore) async throws -> Int64 {
         try await store.registerJobs(["alpha"])
         let runID = try await store.dueRun("alpha")
-        _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
-        _ = try await store.recordOperationAccepted(run: runID, location: Self.location, xVersion: "2026-01-01", nextPollAt: Instant.at(2))
-        _ = try await store.recordOperationSucceeded(run: runID, status: "completed")
+        _ = try await store.kickoff(runID, at: Instant.at(1))
+        _ = try await store.accept(runID, location: Self.location, xVersion: "2026-01-01", pollAt: Instant.at(2))
+        _ = try await store.succeeded(runID, status: "completed")
         return runID
     }
 
@@ -164,7 +165,7 @@ struct StateStoreTransitionTests {
             BEGIN SELECT RAISE(ABORT, 'injected'); END
             """)
         await #expect(throws: StateStoreError.self) {
-            _ = try await store.recordFileWritten(run: runID, path: "a.pdf", size: 1, sha256: Self.sha)
+            _ = try await store.fileWritten(runID, path: "a.pdf", size: 1, sha256: Self.sha)
         }
         #expect(try await store.files(producedBy: runID).isEmpty)
         #expect(try await store.run(id: runID)?.phase == .downloading)
@@ -178,7 +179,7 @@ struct StateStoreTransitionTests {
         let runID = try await runInDownloading(store)
         try installFailingTrigger(temp, "CREATE TRIGGER fail_file BEFORE INSERT ON files BEGIN SELECT RAISE(ABORT, 'injected'); END")
         await #expect(throws: StateStoreError.self) {
-            _ = try await store.recordFileWritten(run: runID, path: "a.pdf", size: 1, sha256: Self.sha)
+            _ = try await store.fileWritten(runID, path: "a.pdf", size: 1, sha256: Self.sha)
         }
         let run = try #require(try await store.run(id: runID))
         #expect(run.phase == .downloading)
@@ -196,10 +197,10 @@ struct StateStoreTransitionTests {
         let store = try StateStore(path: temp.path)
         try await store.registerJobs(["alpha"])
         let runID = try await store.dueRun("alpha")
-        _ = try await store.recordKickoffSent(run: runID, at: Instant.at(1))
+        _ = try await store.kickoff(runID, at: Instant.at(1))
         try installFailingTrigger(temp, trigger)
         await #expect(throws: StateStoreError.self) {
-            _ = try await store.recordOperationAccepted(run: runID, location: Self.location, xVersion: "2026-01-01", nextPollAt: Instant.at(2))
+            _ = try await store.accept(runID, location: Self.location, xVersion: "2026-01-01", pollAt: Instant.at(2))
         }
         let operations = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operations") }
         #expect(operations == 0)
@@ -234,8 +235,8 @@ struct StateStoreTransitionTests {
         let store = try StateStore(path: temp.path)
         try await store.registerJobs(["alpha"])
         let runID = try await store.dueRun("alpha")
-        _ = try await store.recordKickoffSent(run: runID)
-        let accepted = try await store.recordOperationAccepted(run: runID, location: Self.location, xVersion: "2022-01-01", nextPollAt: Instant.at(2))
+        _ = try await store.kickoff(runID)
+        let accepted = try await store.accept(runID, location: Self.location, xVersion: "2022-01-01", pollAt: Instant.at(2))
         try installFailingTrigger(temp, """
             CREATE TRIGGER fail_failed BEFORE UPDATE OF phase ON runs WHEN NEW.phase = 'failed'
             BEGIN SELECT RAISE(ABORT, 'injected'); END
@@ -243,15 +244,15 @@ struct StateStoreTransitionTests {
         let failure = OperationFailure(
             status: "failed", details: #"[{"code":"E1","message":"bad"}]"#, originalRequest: #"{"format":"pdf"}"#)
         await #expect(throws: StateStoreError.self) {
-            _ = try await store.recordFailure(run: runID, reason: "server failed", retryable: false, operationFailure: failure)
+            _ = try await store.terminal(runID, reason: "server failed", failure: failure)
         }
         var operation = try #require(try await store.operation(id: accepted.operation.id))
         #expect(operation.details == nil)
         #expect(operation.nextPollAt == Instant.at(2))
 
         try await temp.rawConnection().write { db in try db.execute(sql: "DROP TRIGGER fail_failed") }
-        #expect(try await store.recordFailure(run: runID, reason: "server failed", retryable: false, operationFailure: failure)
-                == .recordFailure(reason: "server failed", retryable: false))
+        #expect(try await store.terminal(runID, reason: "server failed", failure: failure).action
+                == .fail(reason: "server failed", retryable: false))
         operation = try #require(try await store.operation(id: accepted.operation.id))
         #expect(operation.details == failure.details)
         #expect(operation.originalRequest == failure.originalRequest)
@@ -271,16 +272,14 @@ struct StateStoreTransitionTests {
         let statusURL = "https://api.webadmit.test/api/v1/user_identities/1/exports/77/export_files/9001"
         let runA = try await store.dueRun("a")
         let runB = try await store.dueRun("b")
-        _ = try await store.recordKickoffSent(run: runA)
-        _ = try await store.recordKickoffSent(run: runB)
-        let first = try await store.recordOperationAccepted(
-            run: runA, location: statusURL, xVersion: nil, providerIDs: ids, nextPollAt: Instant.at(10))
-        let second = try await store.recordOperationAccepted(
-            run: runB, location: statusURL, xVersion: nil, providerIDs: ids, nextPollAt: Instant.at(99))
+        _ = try await store.kickoff(runA)
+        _ = try await store.kickoff(runB)
+        let first = try await store.accept(runA, location: statusURL, xVersion: nil, providerIDs: ids, pollAt: Instant.at(10))
+        let second = try await store.accept(runB, location: statusURL, xVersion: nil, providerIDs: ids, pollAt: Instant.at(99))
         #expect(!first.joinedExisting)
         #expect(second.joinedExisting)
         #expect(second.operation.id == first.operation.id)
-        #expect(second.action == .schedulePoll(operationURL: statusURL, at: Instant.at(10)), "joins the existing schedule")
+        #expect(second.decision.action == .poll(operationURL: statusURL, at: Instant.at(10)), "joins the existing schedule")
         let count = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operations") }
         #expect(count == 1)
 
@@ -289,8 +288,8 @@ struct StateStoreTransitionTests {
         #expect(targets.first?.runIDs == [runA, runB])
         #expect(targets.first?.operation.providerIDs == ids)
 
-        let succeeded = try await store.recordOperationSucceeded(run: runB, status: "Success")
-        #expect(succeeded.runIDs == [runB, runA])
+        let succeeded = try await store.succeeded(runB, status: "Success")
+        #expect(succeeded.run.id == runB && succeeded.followers == [runA])
         #expect(try await store.run(id: runA)?.phase == .downloading)
         #expect(try await store.run(id: runB)?.phase == .downloading)
         #expect(try await store.operationsDueForPoll(until: nil).isEmpty)

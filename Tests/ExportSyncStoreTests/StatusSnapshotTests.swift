@@ -13,24 +13,23 @@ struct StatusSnapshotTests {
         try await store.registerJobs(["done-job", "failed-job", "polling-job", "idle-job", "gone-job"])
 
         let done = try await store.dueRun("done-job")
-        _ = try await store.recordFailure(run: done, reason: "old failure", retryable: true, at: Instant.at(1))
+        _ = try await store.abandon(done, reason: "old failure", at: Instant.at(1))
         let done2 = try await store.createDueRun(
             job: "done-job", kind: .export, scheduledFor: Instant.at(100), deadline: Instant.at(200),
             nextDueAt: Instant.at(500), at: Instant.at(100)).id
-        _ = try await store.recordKickoffSent(run: done2, at: Instant.at(101))
-        _ = try await store.recordOperationAccepted(run: done2, location: "https://h/op/1", xVersion: "2026-01-01", nextPollAt: Instant.at(102))
-        _ = try await store.recordOperationSucceeded(run: done2, status: "completed")
-        _ = try await store.recordFileWritten(run: done2, path: "d.pdf", size: 1, sha256: String(repeating: "a", count: 64), at: Instant.at(110))
+        _ = try await store.kickoff(done2, at: Instant.at(101))
+        _ = try await store.accept(done2, location: "https://h/op/1", xVersion: "2026-01-01", pollAt: Instant.at(102))
+        _ = try await store.succeeded(done2, status: "completed")
+        _ = try await store.fileWritten(done2, path: "d.pdf", size: 1, sha256: String(repeating: "a", count: 64), at: Instant.at(110))
 
         let failed = try await store.dueRun("failed-job")
-        _ = try await store.recordFailure(run: failed, reason: "HTTP 403 from /operations: forbidden", retryable: false, at: Instant.at(5))
+        _ = try await store.abandon(failed, reason: "HTTP 403 from /operations: forbidden", at: Instant.at(5))
 
         let polling = try await store.dueRun("polling-job")
-        _ = try await store.recordKickoffSent(run: polling)
-        _ = try await store.recordOperationAccepted(
-            run: polling, location: "https://s3.example.test/bucket/op?X-Amz-Signature=secret#frag",
-            xVersion: "2026-01-01", nextPollAt: Instant.at(60))
-        _ = try await store.recordPoll(run: polling, status: "started", nextPollAt: Instant.at(90))
+        _ = try await store.kickoff(polling)
+        _ = try await store.accept(polling, location: "https://s3.example.test/bucket/op?X-Amz-Signature=secret#frag",
+            xVersion: "2026-01-01", pollAt: Instant.at(60))
+        _ = try await store.pending(polling, status: "started", pollAt: Instant.at(90), at: Instant.at(60))
         _ = try await store.syncJobs(
             ["done-job", "failed-job", "polling-job", "idle-job"].map {
                 JobRegistration(name: $0, fingerprint: "fp-\($0)", kind: "file-export", source: "workiva")
@@ -74,9 +73,8 @@ struct StatusSnapshotTests {
         try await store.registerJobs(names)
         for (index, name) in names.enumerated() {
             let run = try await store.dueRun(name)
-            _ = try await store.recordKickoffSent(run: run)
-            _ = try await store.recordOperationAccepted(
-                run: run, location: "https://h/op/\(index)", xVersion: nil, nextPollAt: Instant.at(Double(100 - index)))
+            _ = try await store.kickoff(run)
+            _ = try await store.accept(run, location: "https://h/op/\(index)", xVersion: nil, pollAt: Instant.at(Double(100 - index)))
         }
         let snapshot = try await store.statusSnapshot(pendingLimit: 2)
         #expect(snapshot.pendingOperationCount == 5)

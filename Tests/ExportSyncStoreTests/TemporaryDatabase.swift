@@ -45,3 +45,50 @@ extension StateStore {
             nextDueAt: Instant.at(21_600), at: Instant.base).id
     }
 }
+
+extension RunPolicy {
+    /// Workiva's defaults: first poll after 1 s unless the server says otherwise.
+    static let test = RunPolicy()
+}
+
+/// Short forms of the store's transitions for tests; each goes through the run core like the
+/// engine's calls.
+extension StateStore {
+    func kickoff(_ run: Int64, at now: Date = Instant.base) async throws -> RunAction {
+        try await recordKickoffSending(run: run, policy: .test, at: now).action
+    }
+
+    /// The kickoff answer, with the server's wait chosen so the first poll lands at `pollAt`.
+    func accept(
+        _ run: Int64, location: String, xVersion: String?, providerIDs: ProviderOperationIDs? = nil, pollAt: Date,
+        at now: Date = Instant.base
+    ) async throws -> OperationAcceptance {
+        try await recordOperationAccepted(
+            run: run, location: location, xVersion: xVersion, providerIDs: providerIDs,
+            serverWait: pollAt.timeIntervalSince(now), policy: .test, at: now)
+    }
+
+    /// A pending poll answer whose `Retry-After` puts the next poll at `pollAt`.
+    func pending(_ run: Int64, status: String, pollAt: Date, at now: Date) async throws -> RunAction {
+        try await recordPollAnswer(
+            run: run, event: .pollPending(serverWait: pollAt.timeIntervalSince(now)), status: status, policy: .test, jitter: 0.5, at: now
+        ).action
+    }
+
+    func succeeded(_ run: Int64, status: String, at now: Date = Instant.base) async throws -> RunDecision {
+        try await recordPollAnswer(run: run, event: .pollSucceeded, status: status, policy: .test, jitter: 0.5, at: now)
+    }
+
+    func terminal(_ run: Int64, reason: String, failure: OperationFailure, at now: Date = Instant.base) async throws -> RunDecision {
+        try await recordPollAnswer(
+            run: run, event: .pollTerminal(reason: reason), status: nil, operationFailure: failure, policy: .test, jitter: 0.5, at: now)
+    }
+
+    func abandon(_ run: Int64, reason: String, at now: Date = Instant.base) async throws -> RunDecision {
+        try await record(.abandoned(reason: reason), run: run, policy: .test, jitter: 0.5, at: now)
+    }
+
+    func fileWritten(_ run: Int64, path: String, size: Int64, sha256: String, at now: Date = Instant.base) async throws -> StoredFile {
+        try await recordFileWritten(run: run, path: path, size: size, sha256: sha256, policy: .test, at: now)
+    }
+}

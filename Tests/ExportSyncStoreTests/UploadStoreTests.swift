@@ -31,18 +31,18 @@ struct UploadStoreTests {
         #expect(try await store.claimUpload(job: "inbox", sha256: Self.sha, sourcePath: "/in/copy.pdf", deadline: Instant.at(600))
                 == .alreadyKnown(upload))
 
-        _ = try await store.recordKickoffSent(run: run.id, at: Instant.at(1))
-        let accepted = try await store.recordOperationAccepted(run: run.id, location: Self.location, xVersion: "2026-01-01",
-                                                               nextPollAt: Instant.at(2), at: Instant.at(2))
-        #expect(accepted.action == .upload(operationURL: Self.location))
+        _ = try await store.kickoff(run.id, at: Instant.at(1))
+        let accepted = try await store.accept(run.id, location: Self.location, xVersion: "2026-01-01",
+                                              pollAt: Instant.at(2), at: Instant.at(2))
+        #expect(accepted.decision.action == .upload(operationURL: Self.location, at: Instant.at(2)))
         #expect(accepted.operation.nextPollAt == nil, "an upload is not polled before its PUT")
-        #expect(try await store.recordUploadSent(run: run.id, nextPollAt: Instant.at(5), at: Instant.at(3))
-                == .schedulePoll(operationURL: Self.location, at: Instant.at(5)))
+        #expect(try await store.recordUploadSent(run: run.id, serverWait: 2, policy: .test, at: Instant.at(3)).action
+                == .poll(operationURL: Self.location, at: Instant.at(5)))
         let sent = try #require(try await store.upload(forRun: run.id))
         #expect(sent.state == .uploaded && sent.operationID == accepted.operation.id)
         #expect(try await store.finishedUploads(job: "inbox").isEmpty)
 
-        _ = try await store.recordOperationSucceeded(run: run.id, status: "completed", at: Instant.at(6))
+        _ = try await store.succeeded(run.id, status: "completed", at: Instant.at(6))
         let finished = try await store.finishedUploads(job: "inbox")
         #expect(finished.map(\.run.phase) == [.done])
         try await store.recordUploadSettled(upload: upload.id, state: .confirmed, at: Instant.at(7))
@@ -68,7 +68,7 @@ struct UploadStoreTests {
             Issue.record("expected a claim")
             return
         }
-        _ = try await store.recordFailure(run: first.id, reason: "PUT rejected", retryable: false, at: Instant.at(1))
+        _ = try await store.abandon(first.id, reason: "PUT rejected", at: Instant.at(1))
         let finished = try await store.finishedUploads(job: "inbox")
         #expect(finished.map(\.run.failureReason) == ["PUT rejected"])
         try await store.recordUploadSettled(upload: upload.id, state: .failed, at: Instant.at(2))

@@ -26,6 +26,12 @@ struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistab
     var finishedAt: Date?
     /// The operation the run currently follows (several runs may share one: WebAdMIT dedupe).
     var operationId: Int64?
+    /// When the next kickoff, reconciliation or download attempt is due after a transient failure.
+    var nextAttemptAt: Date?
+    /// Transient failures of the current step in a row.
+    var stepFailures: Int = 0
+    /// The last transient failure (redacted text), for `status`.
+    var lastError: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
@@ -54,6 +60,9 @@ extension RunRecord {
         failureRetryable = row["failure_retryable"]
         finishedAt = row["finished_at"]
         operationId = row["operation_id"]
+        nextAttemptAt = row["next_attempt_at"]
+        stepFailures = row["step_failures"]
+        lastError = row["last_error"]
     }
 }
 
@@ -76,6 +85,9 @@ extension RunRecord {
         container["failure_retryable"] = failureRetryable
         container["finished_at"] = StorageDate.wrap(finishedAt)
         container["operation_id"] = operationId
+        container["next_attempt_at"] = StorageDate.wrap(nextAttemptAt)
+        container["step_failures"] = stepFailures
+        container["last_error"] = lastError
     }
 
     /// The run with `id`, through a cached statement (the query interface compiles SQL each call).
