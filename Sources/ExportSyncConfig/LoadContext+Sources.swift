@@ -60,8 +60,59 @@ extension LoadContext {
                 reader.report("requests_per_hour", "must be between 1 and 1000000, got \(configured)")
             }
         }
+        let pollInterval = readPollInterval(reader)
         guard let baseURL, let key else { return nil }
-        return WebAdmitSourceSpec(name: name, baseURL: baseURL, userIdentity: identity, apiKey: key, requestsPerHour: perHour)
+        return WebAdmitSourceSpec(
+            name: name, baseURL: baseURL, userIdentity: identity, apiKey: key, requestsPerHour: perHour,
+            pollIntervalSeconds: pollInterval)
+    }
+
+    /// `poll_interval`: a duration of at least one second (default 5 s) between two status polls
+    /// of one export file. A zero or sub-second spelling (`"0s"`, `"500ms"`, `"0.5s"`) is named as
+    /// too short rather than as an unreadable duration.
+    private func readPollInterval(_ reader: TableReader) -> Double {
+        let key = "poll_interval", defaultSeconds = 5.0
+        if case .string(let text)? = reader.table[key], ConfigDuration.seconds(text) == nil, Self.isSubSecondDuration(text) {
+            reader.markKnown(key)
+            reader.report(key, "must be at least 1s, got \"\(text)\"")
+            return defaultSeconds
+        }
+        guard let seconds = reader.duration(key) else { return defaultSeconds }
+        guard seconds >= 1 else {
+            reader.report(key, "must be at least 1s, got \"\(ConfigDuration.format(seconds))\"")
+            return defaultSeconds
+        }
+        return Double(seconds)
+    }
+
+    /// Whether `text` spells a duration shorter than a second: all-zero amounts (`"0s"`,
+    /// `"0m0s"`), milliseconds below 1000 (`"500ms"`) or a fraction of a second (`"0.5s"`).
+    private static func isSubSecondDuration(_ text: String) -> Bool {
+        if Self.isZeroDuration(text) { return true }
+        if text.hasSuffix("ms") {
+            let amount = text.dropLast(2)
+            return !amount.isEmpty && amount.allSatisfy { $0.isASCII && $0.isNumber } && (Int(amount).map { $0 < 1_000 } ?? false)
+        }
+        if text.hasSuffix("s"), let amount = Double(text.dropLast()), text.contains("."), amount >= 0, amount < 1 {
+            return true
+        }
+        return false
+    }
+
+    /// `"0s"`, `"00m"`, `"0h0m"`: every unit preceded by zeros only.
+    private static func isZeroDuration(_ text: String) -> Bool {
+        let units: Set<Character> = ["w", "d", "h", "m", "s"]
+        var zeros = 0
+        for character in text {
+            if character == "0" {
+                zeros += 1
+            } else if units.contains(character), zeros > 0 {
+                zeros = 0
+            } else {
+                return false
+            }
+        }
+        return !text.isEmpty && zeros == 0
     }
 
     private func readRate(_ reader: TableReader, key: String, default value: Double, range: ClosedRange<Double>) -> Double {

@@ -238,13 +238,20 @@ public struct WebAdmitSourceSpec: Sendable, Hashable {
     public var apiKey: SecretReference
     /// Hourly request quota of the key (WebAdMIT allows 5,000).
     public var requestsPerHour: Int
+    /// The shortest time between two status polls of one export file, in seconds
+    /// (`poll_interval`; default 5, at least 1).
+    public var pollIntervalSeconds: Double
 
-    public init(name: String, baseURL: String, userIdentity: String?, apiKey: SecretReference, requestsPerHour: Int) {
+    public init(
+        name: String, baseURL: String, userIdentity: String?, apiKey: SecretReference, requestsPerHour: Int,
+        pollIntervalSeconds: Double = 5
+    ) {
         self.name = name
         self.baseURL = baseURL
         self.userIdentity = userIdentity
         self.apiKey = apiKey
         self.requestsPerHour = requestsPerHour
+        self.pollIntervalSeconds = pollIntervalSeconds
     }
 }
 

@@ -62,6 +62,20 @@ public actor WebAdmitClient {
             downloadURL: record.string("download_url"))
     }
 
+    /// Lists the export files of `userIdentity` (`GET /api/v1/user_identities/:uid/export_files`),
+    /// as the server orders them; the list carries no `download_url`. After a `POST …/export_files`
+    /// whose answer was lost, ``WebAdmitExportFile/adoptable(from:exportID:knownFileIDs:)`` picks
+    /// the run that POST started from it. A missing or non-array `export_files`, or an entry that is
+    /// not an object with an `id` and an `export_id`, is ``ProviderFailure/malformedResponse(_:)``.
+    public func listExportFiles(userIdentity: String) async throws(ProviderFailure) -> [WebAdmitExportFile] {
+        let path = "/api/v1/user_identities/\(Self.segment(userIdentity))/export_files"
+        let response = try await sendAPI(.GET, path: path, retryClass: .idempotent)
+        guard let files = WebAdmitExportFileDecoding.list(response.bytes) else {
+            throw .malformedResponse("HTTP \(response.status) from GET \(response.endpoint) holds no export_files list")
+        }
+        return files
+    }
+
     /// Opens a `download_url`: no `x-api-key`, no `Authorization` (storage accepts one auth
     /// mechanism only), never HEAD. A 403 "Request has expired" is ``ProviderFailure/expiredURL``.
     public func openDownload(url: String) async throws(ProviderFailure) -> DownloadStream {

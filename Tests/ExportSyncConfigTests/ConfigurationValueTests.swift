@@ -80,6 +80,44 @@ struct ConfigurationValueTests {
         #expect(jobs["sheet-pdf"]?.output?.text == "sheets/{spreadsheet}.pdf")
     }
 
+    @Test("a WebAdMIT source polls an export file every 5 s unless poll_interval says otherwise")
+    func webAdmitPollInterval() throws {
+        guard case .webadmit(let explicit)? = try load("webadmit-only.toml").sources["liaison"] else {
+            Issue.record("no webadmit source"); return
+        }
+        #expect(explicit.pollIntervalSeconds == 90)
+        guard case .webadmit(let example)? = try load("all-kinds.toml").sources["admissions"] else {
+            Issue.record("no webadmit source"); return
+        }
+        #expect(example.pollIntervalSeconds == 5)
+
+        func source(_ line: String) throws(ConfigurationError) -> WebAdmitSourceSpec? {
+            let text = """
+                [daemon]
+                output_directory = "/srv/exports"
+                [sources.wa]
+                type = "webadmit"
+                user_identity = "7"
+                api_key_env = "WA_KEY"
+                \(line)
+                """
+            guard case .webadmit(let spec)? = try loader.load(text: text, filePath: "/etc/exportsync/x.toml", fileMode: nil).sources["wa"]
+            else { return nil }
+            return spec
+        }
+        #expect(try source("")?.pollIntervalSeconds == 5)
+        #expect(try source(#"poll_interval = "1s""#)?.pollIntervalSeconds == 1)
+        #expect(try source(#"poll_interval = "2m""#)?.pollIntervalSeconds == 120)
+        #expect(WebAdmitSourceSpec(name: "n", baseURL: "https://x", userIdentity: nil, apiKey: .environment(variable: "K"),
+                                   requestsPerHour: 1).pollIntervalSeconds == 5)
+        do {
+            _ = try source(#"poll_interval = "0s""#)
+            Issue.record("a zero poll interval was accepted")
+        } catch {
+            #expect(error.description == #"/etc/exportsync/x.toml:7:1: sources.wa.poll_interval: must be at least 1s, got "0s""#)
+        }
+    }
+
     @Test("STATE_DIRECTORY from systemd is the default state directory")
     func stateDirectoryFromSystemd() throws {
         let loader = ConfigurationLoader(environment: ["STATE_DIRECTORY": "/var/lib/exportsync:/var/lib/other"], workingDirectory: "/work")

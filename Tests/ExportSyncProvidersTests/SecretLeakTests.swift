@@ -61,7 +61,7 @@ struct SecretLeakTests {
                     Issue.record("failure description leaks '\(needle)': \(failure)")
                 }
             }
-            #expect(sandbox.log.lines.count > 20)
+            #expect(sandbox.log.lines.count > 10, "the paths above were logged (the scan below is not vacuous)")
             // withProviders scans the captured log for the secrets, tokens and signatures.
         }
     }
