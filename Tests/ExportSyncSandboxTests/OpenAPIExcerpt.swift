@@ -1,8 +1,9 @@
 import Foundation
 
-/// Reads enum lists and required-field lists out of `../shared/workiva-oas-excerpt.yaml`
-/// (beside the repository, in CI as in development) with a small indentation-based scan; the
-/// excerpt's layout is plain block YAML.
+/// Reads enum lists and required-field lists out of `../shared/workiva-oas-excerpt.yaml` with
+/// a small indentation-based scan (the excerpt's layout is plain block YAML). The file is beside
+/// the repository only in the project's own workplace, so the tests use ``OpenAPIFacts``; this
+/// reader checks that those still match the excerpt where it is present.
 struct OpenAPIExcerpt {
     let lines: [Substring]
 
