@@ -52,8 +52,14 @@ public struct RetryPolicy: Sendable, Hashable {
     /// that failed together do not retry together.
     public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Double? {
         guard attempt >= 1, attempt < maximumAttempts else { return nil }
-        let base = min(maximumDelay, initialDelay * pow(multiplier, Double(attempt - 1)))
+        let base = baseDelay(afterFailure: attempt)
         return Double.random(in: (base / 2)...base, using: &generator)
+    }
+
+    /// The un-jittered wait after the `failures`-th failure in a row (1-based): `initialDelay ×
+    /// multiplier^(failures-1)`, at most `maximumDelay`.
+    public func baseDelay(afterFailure failures: Int) -> Double {
+        min(maximumDelay, initialDelay * pow(multiplier, Double(max(0, failures - 1))))
     }
 }
 

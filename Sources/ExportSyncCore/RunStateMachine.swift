@@ -165,8 +165,7 @@ public struct RunPolicy: Sendable, Hashable {
     func retryWait(failures: Int, serverWait: Double?, jitter: Double, isPoll: Bool) -> Double {
         let floor = isPoll ? minimumPollInterval : 0
         if let serverWait { return max(floor, min(max(0, serverWait), maximumServerWait)) }
-        let base = min(retry.maximumDelay, retry.initialDelay * pow(retry.multiplier, Double(max(0, failures - 1))))
-        return max(floor, Self.jittered(base, jitter))
+        return max(floor, Self.jittered(retry.baseDelay(afterFailure: failures), jitter))
     }
 
     /// The wait before polling a pending operation again after `polls` answered polls.

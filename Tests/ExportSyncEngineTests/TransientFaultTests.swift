@@ -149,8 +149,10 @@ struct TransientFaultTests {
             refused = harness.server.journal().first { $0.method == "POST" && $0.status == 503 }
             try await Task.sleep(for: .milliseconds(50))
         }
-        // The wait is committed right after the answer; give the commit a moment, then kill.
-        try await Task.sleep(for: .milliseconds(500))
+        // Kill once the wait is committed (the run is back in `due` with its next attempt time).
+        while try await (harness.lastRuns()["wait"]?["next_attempt_at"] as? String) == nil {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         first.send(SIGKILL)
         _ = await first.waitForExit(timeout: 10)
 
