@@ -183,7 +183,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ExportSyncDaemonTests",
-            dependencies: ["exportsync", "TestSupport", "ExportSyncSandbox", "ExportSyncStore", "ExportSyncCore"],
+            dependencies: [
+                "exportsync", "TestSupport", "ExportSyncSandbox", "ExportSyncStore", "ExportSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

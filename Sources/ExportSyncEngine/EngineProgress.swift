@@ -23,6 +23,8 @@ public struct EngineProgress: Sendable, Hashable {
         public var error: String
         /// Failures in a row.
         public var failures: Int
+        /// When the first of them happened.
+        public var since: Date
         /// When the engine tries again.
         public var retryAt: Date
     }

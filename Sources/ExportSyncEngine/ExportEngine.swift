@@ -411,7 +411,8 @@ public actor ExportEngine {
         if let current = stateWriteFailure, current.retryAt > now { return }
         let failures = (stateWriteFailure?.failures ?? 0) + 1
         let wait = RunPolicy().stateWriteRetryWait(failures: failures, jitter: nextJitter())
-        let failure = EngineProgress.StateWriteFailure(error: "\(error)", failures: failures, retryAt: now.addingTimeInterval(wait))
+        let failure = EngineProgress.StateWriteFailure(
+            error: "\(error)", failures: failures, since: stateWriteFailure?.since ?? now, retryAt: now.addingTimeInterval(wait))
         stateWriteFailure = failure
         progress.stateWriteFailure = failure
         log.error("cannot write the state database: \(error); all work waits \(Self.seconds(wait)) s and tries again (failure \(failures) in a row)",

@@ -140,6 +140,12 @@ public actor SandboxServer {
         environment.journal.clear()
     }
 
+    /// How many Workiva operations were created on `resource` (kicked off, prepared, or made
+    /// by a kickoff whose reply a `resetAfterEffect` fault dropped).
+    public func operationCount(resource: String) async -> Int {
+        await environment.state.operationCount(resource: resource)
+    }
+
     /// Files PUT to Workiva `uploadUrl`s, in arrival order.
     public func receivedUploads() async -> [ReceivedUpload] {
         await environment.state.receivedUploads()

@@ -124,14 +124,18 @@ struct DaemonRunner {
         let outcomeBox = OutcomeBox()
         let mode = self.mode
         let statusLine = StatusLineThrottle(notifier: notifier)
+        let failureNotice = StateWriteFailureNoticeFile(
+            directory: StateWriteFailureNotice.directory(environment: environment, stateDirectory: configuration.daemon.stateDirectory))
         let engineService = ClosureService {
             notifier.ready(status: "ready: \(configuration.jobs.count) job(s)")
             let outcome = await cancelWhenGracefulShutdown {
                 await engine.run(mode: mode) { progress in
                     keeper?.engineDidProgress()
                     statusLine.update(progress.statusLine)
+                    failureNotice.update(progress.stateWriteFailure)
                 }
             }
+            failureNotice.remove()
             outcomeBox.set(outcome)
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

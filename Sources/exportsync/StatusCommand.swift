@@ -44,7 +44,9 @@ struct StatusCommand: AsyncParsableCommand {
                 throw ExitCode(SysExit.ioError)
             }
         }
-        let report = StatusReport(configuration: configuration, snapshot: snapshot, now: Date())
+        var report = StatusReport(configuration: configuration, snapshot: snapshot, now: Date())
+        report.stateWriteFailure = StateWriteFailureNotice.read(
+            environment: ProcessInfo.processInfo.environment, stateDirectory: configuration.daemon.stateDirectory)
         if json {
             print(try report.jsonText())
         } else {
@@ -148,11 +150,27 @@ struct StatusReport: Encodable {
     var jobs: [Job]
     var pendingOperations: [Pending]
     var pendingOperationCount: Int
+    /// Set while the running daemon cannot write the state database (what the database shows
+    /// is then older than what the daemon knows).
+    var stateWriteFailure: StateWriteFailureNotice?
 
     enum CodingKeys: String, CodingKey {
         case config, database, jobs
         case databaseExists = "database_exists", generatedAt = "generated_at"
         case pendingOperations = "pending_operations", pendingOperationCount = "pending_operation_count"
+        case stateWriteFailure = "state_write_failure"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(config, forKey: .config)
+        try container.encode(database, forKey: .database)
+        try container.encode(databaseExists, forKey: .databaseExists)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encode(pendingOperations, forKey: .pendingOperations)
+        try container.encode(pendingOperationCount, forKey: .pendingOperationCount)
+        try container.encode(stateWriteFailure, forKey: .stateWriteFailure)
     }
 
     init(configuration: Configuration, snapshot: StatusSnapshot?, now: Date) {
@@ -192,6 +210,10 @@ struct StatusReport: Encodable {
     func table() -> String {
         var lines = ["exportsync status — \(config)"]
         lines.append("database \(database)" + (databaseExists ? "" : " (not created yet: the daemon has not run)"))
+        if let failure = stateWriteFailure {
+            lines.append("STATE DATABASE NOT WRITABLE since \(Self.time(failure.since)) (\(failure.failures) failure(s) in a row): \(failure.error)")
+            lines.append("  the daemon (pid \(failure.pid)) holds all work and tries again at \(Self.time(failure.retryAt)); what follows may be out of date")
+        }
         lines.append("")
         let rows = [["JOB", "KIND", "LAST RUN", "NEXT DUE"]] + jobs.map { job in
             [job.name + (job.inConfig ? "" : " (removed from config)"), job.kind, Self.describe(job.lastRun),

@@ -127,30 +127,170 @@ struct TransientFaultTests {
         if let listed = listings.first, lostPosts.count == 2 { #expect(listed.start < lostPosts[1].start) }
     }
 
-    @Test("kill -9 while a run waits out a Retry-After: the restarted daemon does not send early", .timeLimit(.minutes(2)))
-    func killDuringAWaitNeverSendsEarly() async throws {
+    @Test("replies lost after the request took effect, a token endpoint down for 15 s, Retry-After as an HTTP-date",
+          .timeLimit(.minutes(3)))
+    func lostRepliesAndOutagesAreRecovered() async throws {
+        let names = ["kgone", "kdate"]
+        let resources = names.map { "[[workiva.resources]]\nid = \"att-\($0)\"\nkind = \"attachment\"\nsize = 20000\n" }.joined(separator: "\n")
+        let outage = 15.0
         let faults = """
             [[faults]]
+            route = "workiva.token"
+            forSeconds = \(outage)
+            kind = "status"
+            status = 503
+
+            [[faults]]
             route = "workiva.kickoff"
-            resource = "att-a"
+            resource = "att-kgone"
+            requests = [1]
+            kind = "resetAfterEffect"
+
+            [[faults]]
+            route = "workiva.kickoff"
+            resource = "att-kdate"
             requests = [1]
             kind = "status"
             status = 503
-            retryAfter = 6
+            retryAfter = 3
+            retryAfterDate = true
+
+            [[faults]]
+            route = "webadmit.start"
+            resource = "86446"
+            requests = [1]
+            kind = "resetAfterEffect"
             """
-        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults))
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: resources))
         defer { Task { await harness.shutdown() } }
         let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        try harness.writeConfig(jobs: job("wait", "sample-attachment-export", locator + "attachment = \"att-a\""))
+        var jobs = names.map { job("t-\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
+        jobs.append(job("t-wgone", "webadmit-export", "export = 86446", source: "admissions"))
+        try harness.writeConfig(jobs: jobs.joined())
+
+        let result = try await harness.runOnce(timeout: 150)
+        #expect(result.status == 0, "every run finishes despite the faults:\n\(result.log.suffix(4_000))")
+        let runs = try await harness.lastRuns()
+        for name in names + ["wgone"] {
+            let run = try #require(runs["t-\(name)"], "t-\(name)")
+            #expect(run["phase"] as? String == "done", "t-\(name): \(run)")
+            #expect(run["id"] as? Int ?? 99 <= names.count + 1, "one run per job: the fault cost no scheduled export")
+        }
+        for name in names {
+            let content = try #require(harness.scenario.expectedWorkivaContent(resource: "att-\(name)", format: "pdf"))
+            #expect(harness.sha256(of: "t-\(name).pdf") == content.sha256Hex(), "t-\(name)")
+        }
+        let journal = harness.server.journal()
+
+        // The token endpoint answered 503 for 15 s: requests for a token backed off (a handful,
+        // not a spin), and no kickoff went out before the first token was issued.
+        let tokens = journal.filter { $0.path.hasSuffix("/oauth2/token") }
+        let firstIssued = try #require(tokens.firstIndex { $0.status == 200 }, "\(tokens.map(\.status))")
+        #expect(firstIssued >= 2 && tokens[..<firstIssued].allSatisfy { $0.status == 503 }, "\(tokens.map(\.status))")
+        #expect(firstIssued <= 8, "\(firstIssued) refused token requests in \(outage) s: no backoff")
+        if let outageStart = tokens.first?.start {
+            #expect(tokens[firstIssued].start.timeIntervalSince(outageStart) >= outage - Self.slack)
+        }
+        let kickoffs = journal.filter { $0.method == "POST" && $0.path.hasSuffix("/export") && !$0.path.contains("/api/") }
+        if let issued = tokens[firstIssued].end {
+            #expect(kickoffs.allSatisfy { $0.start >= issued }, "a kickoff without a token")
+        }
+
+        // A Workiva kickoff that took effect but whose reply was lost: Workiva has no listing
+        // of operations, so it is sent again and the possible duplicate announced.
+        let gone = kickoffs.filter { $0.path.hasSuffix("/attachments/att-kgone/export") }
+        #expect(gone.map(\.status) == [nil, 202])
+        #expect(await harness.server.operationCount(resource: "att-kgone") == 2, "the lost reply's operation exists too")
+        #expect(runs["t-kgone"]?["possible_duplicate"] as? Bool == true)
+        #expect(result.log.contains("possible_duplicate=true"))
+
+        // Retry-After as an HTTP-date (whole seconds, so at least 2 s of the 3 remain).
+        let dated = kickoffs.filter { $0.path.hasSuffix("/attachments/att-kdate/export") }
+        #expect(dated.map(\.status) == [503, 202])
+        if dated.count == 2, let answered = dated[0].end {
+            #expect(dated[1].start.timeIntervalSince(answered) >= 2 - Self.slack,
+                    "sent \(dated[1].start.timeIntervalSince(answered)) s after a Retry-After date 3 s ahead")
+        }
+        #expect(runs["t-kdate"]?["possible_duplicate"] as? Bool == false)
+
+        // A WebAdMIT create that took effect but whose reply was lost is adopted from the
+        // identity's listing: one POST in all, and the export file it made is the one fetched.
+        let creates = journal.filter { $0.method == "POST" && $0.path.contains("/exports/86446/export_files") }
+        #expect(creates.map(\.status) == [nil], "posted again instead of adopting: \(creates.map(\.status))")
+        let listings = journal.filter { $0.method == "GET" && $0.path.hasSuffix("/user_identities/1001/export_files") }
+        #expect(listings.count == 1)
+        #expect(journal.contains { $0.method == "GET" && $0.path.contains("/exports/86446/export_files/500") && $0.status == 200 },
+                "the adopted export file (id 500, the sandbox's first) is polled")
+        #expect(harness.sha256(of: "t-wgone.csv") != nil, "the adopted export's file was written")
+    }
+
+    /// A wait the daemon persists before it waits, and how a test sees it committed.
+    enum Wait: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// A kickoff answered 503 with `Retry-After: 6` (the run's next attempt time).
+        case kickoffRetry
+        /// A status poll answered 429 with `Retry-After: 6` (the operation's next poll time).
+        case pollRetry
+        /// The operation's own pacing: each poll answered `started` with `Retry-After: 6`.
+        case pollPacing
+        /// A download answered 503 with `Retry-After: 6` (the run's next attempt time).
+        case downloadRetry
+
+        var testDescription: String { rawValue }
+
+        var faults: String {
+            switch self {
+            case .kickoffRetry: Self.fault("workiva.kickoff")
+            case .pollRetry: Self.fault("workiva.poll", status: 429)
+            case .pollPacing: ""
+            case .downloadRetry: Self.fault("workiva.download")
+            }
+        }
+
+        static func fault(_ route: String, status: Int = 503) -> String {
+            "[[faults]]\nroute = \"\(route)\"\nresource = \"att-wait\"\nrequests = [1]\nkind = \"status\"\nstatus = \(status)\nretryAfter = 6\n"
+        }
+
+        /// The requests the wait separates: the one answered with the wait, and the next.
+        func isWaitedRequest(_ entry: JournalEntry) -> Bool {
+            switch self {
+            case .kickoffRetry: entry.method == "POST" && entry.path.hasSuffix("/attachments/att-wait/export")
+            case .pollRetry, .pollPacing: entry.method == "GET" && entry.path.contains("/operations/")
+            case .downloadRetry: entry.method == "GET" && entry.path.hasSuffix("/content")
+            }
+        }
+
+        /// The answer that starts the wait.
+        func startsTheWait(_ entry: JournalEntry) -> Bool {
+            switch self {
+            case .kickoffRetry, .downloadRetry: entry.status == 503
+            case .pollRetry: entry.status == 429
+            case .pollPacing: entry.status == 200
+            }
+        }
+    }
+
+    @Test("kill -9 during each kind of persisted wait: the restarted daemon does not send early",
+          .timeLimit(.minutes(2)), arguments: Wait.allCases)
+    func killDuringAWaitNeverSendsEarly(wait: Wait) async throws {
+        // Polls pace themselves at 6 s only in the pacing case; elsewhere the first poll completes.
+        let timeline = wait == .pollPacing ? "{ outcome = \"completed\", polls = 2, seconds = 0, kickoffRetryAfter = 1, retryAfter = [6] }"
+            : "{ outcome = \"completed\", polls = 0, seconds = 0, kickoffRetryAfter = 1, retryAfter = [1] }"
+        let resource = "[[workiva.resources]]\nid = \"att-wait\"\nkind = \"attachment\"\nsize = 20000\ntimeline = \(timeline)\n"
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: wait.faults, extraResources: resource))
+        defer { Task { await harness.shutdown() } }
+        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
+        try harness.writeConfig(jobs: job("wait", "sample-attachment-export", locator + "attachment = \"att-wait\""))
         let first = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
                                      environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "before-kill")
-        var refused: JournalEntry?
-        while refused == nil {
-            refused = harness.server.journal().first { $0.method == "POST" && $0.status == 503 }
-            try await Task.sleep(for: .milliseconds(50))
+        var waitStart: JournalEntry?
+        while waitStart == nil {
+            waitStart = harness.server.journal().first { wait.isWaitedRequest($0) && wait.startsTheWait($0) && $0.end != nil }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        // Kill once the wait is committed (the run is back in `due` with its next attempt time).
-        while try await (harness.lastRuns()["wait"]?["next_attempt_at"] as? String) == nil {
+        let answered = try #require(waitStart?.end)
+        // Kill once the wait is committed: the state database holds the next attempt (or poll)
+        // time, at least 4 s after the answer (whole seconds in `status`).
+        while try await !Self.waitIsCommitted(harness, after: answered) {
             try await Task.sleep(for: .milliseconds(20))
         }
         first.send(SIGKILL)
@@ -158,13 +298,30 @@ struct TransientFaultTests {
 
         let result = try await harness.runOnce(timeout: 90)
         #expect(result.status == 0, "\(result.log.suffix(3_000))")
-        let posts = harness.server.journal().filter { $0.method == "POST" && $0.path.hasSuffix("/attachments/att-a/export") }
-        #expect(posts.map(\.status) == [503, 202])
-        if posts.count == 2, let answered = posts[0].end {
-            #expect(posts[1].start.timeIntervalSince(answered) >= 6 - Self.slack,
-                    "the restart sent the kickoff \(posts[1].start.timeIntervalSince(answered)) s after the 503, before its Retry-After: 6")
-        }
+        let requests = harness.server.journal().filter(wait.isWaitedRequest)
+        let index = try #require(requests.firstIndex { $0.end == answered })
+        let next = try #require(requests.dropFirst(index + 1).first, "no request after the wait: \(requests.map(\.status))")
+        #expect(next.start.timeIntervalSince(answered) >= 6 - Self.slack,
+                "the restart sent \(next.start.timeIntervalSince(answered)) s after an answer that asked for 6 s")
         let runs = try await harness.lastRuns()
-        #expect(runs["wait"]?["phase"] as? String == "done")
+        #expect(runs["wait"]?["phase"] as? String == "done", "\(runs)")
+        let content = try #require(harness.scenario.expectedWorkivaContent(resource: "att-wait", format: "pdf"))
+        #expect(harness.sha256(of: "wait.pdf") == content.sha256Hex())
+    }
+
+    /// Whether `status` shows a next attempt or poll time at least 4 s after `answered`.
+    static func waitIsCommitted(_ harness: SandboxHarness, after answered: Date) async throws -> Bool {
+        let status = try await harness.status()
+        let formatter = ISO8601DateFormatter()
+        var times: [Date] = []
+        for job in status["jobs"] as? [[String: Any]] ?? [] {
+            if let run = job["last_run"] as? [String: Any], let text = run["next_attempt_at"] as? String, let date = formatter.date(from: text) {
+                times.append(date)
+            }
+        }
+        for operation in status["pending_operations"] as? [[String: Any]] ?? [] {
+            if let text = operation["next_poll_at"] as? String, let date = formatter.date(from: text) { times.append(date) }
+        }
+        return times.contains { $0.timeIntervalSince(answered) >= 4 }
     }
 }

@@ -74,6 +74,69 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test func resetAfterEffectLosesTheReplyButKeepsTheEffect() async throws {
+        let faults = [
+            FaultRule(route: .workivaKickoff, requests: [1], kind: .resetAfterEffect),
+            FaultRule(route: .webadmitStart, resource: "86446", requests: [1], kind: .resetAfterEffect),
+        ]
+        try await withSandbox(TestScenarios.fast(faults: faults)) { sandbox in
+            let token = try await sandbox.token()
+            await #expect(throws: (any Error).self) {
+                _ = try await sandbox.post(Self.path, json: #"{"format":"pdf"}"#, headers: SandboxHarness.workivaHeaders(token: token))
+            }
+            #expect(await sandbox.server.operationCount(resource: "attachment-1") == 1, "the kickoff took effect")
+            let key = [("x-api-key", TestScenarios.apiKey)]
+            await #expect(throws: (any Error).self) {
+                _ = try await sandbox.send("POST", WebAdmitTests.startPath, headers: key)
+            }
+            let listing = try await sandbox.send("GET", "/api/v1/user_identities/1001/export_files", headers: key)
+            #expect(listing.status == 200)
+            #expect(listing.text.contains("86446"), "the lost create's export file is listed: \(listing.text)")
+            let journal = sandbox.server.journal().filter { $0.method == "POST" && !$0.path.hasSuffix("/oauth2/token") }
+            #expect(journal.map(\.status) == [nil, nil], "no answer was sent for either")
+        }
+    }
+
+    @Test func forSecondsFiresForAWindowThenNeverAgain() async throws {
+        let faults = [FaultRule(route: .webadmitIdentities, kind: .status, status: 503, forSeconds: 1.5)]
+        try await withSandbox(TestScenarios.fast(faults: faults)) { sandbox in
+            let key = [("x-api-key", TestScenarios.apiKey)]
+            let first = try await sandbox.send("GET", "/api/v1/user_identities", headers: key)
+            let second = try await sandbox.send("GET", "/api/v1/user_identities", headers: key)
+            #expect(first.status == 503 && second.status == 503, "\(first.status), \(second.status)")
+            // Waiting is what this rule is about: the window ends 1.5 s after its first match.
+            try await Task.sleep(for: .seconds(1.6))
+            let after = try await sandbox.send("GET", "/api/v1/user_identities", headers: key)
+            #expect(after.status == 200)
+        }
+    }
+
+    @Test func retryAfterCanBeAnHTTPDate() async throws {
+        let faults = [FaultRule(route: .workivaKickoff, requests: [1], kind: .status, status: 503, retryAfter: 120, retryAfterDate: true)]
+        try await withSandbox(TestScenarios.fast(faults: faults)) { sandbox in
+            let token = try await sandbox.token()
+            let before = Date()
+            let reply = try await sandbox.post(Self.path, json: #"{"format":"pdf"}"#, headers: SandboxHarness.workivaHeaders(token: token))
+            #expect(reply.status == 503)
+            let header: String = try #require(reply.header("Retry-After"))
+            #expect(header.hasSuffix(" GMT") && header.count == 29, "IMF-fixdate: \(header)")
+            let date = try #require(RetryAfterDateParser.parse(header), "not an IMF-fixdate: \(header)")
+            #expect(abs(date.timeIntervalSince(before) - 120) < 2, "\(header) is not 120 s ahead")
+        }
+    }
+
+    @Test func aRuleDecodesItsWindowAndRejectsContradictions() throws {
+        let decoder = JSONDecoder()
+        let rule = try decoder.decode(FaultRule.self, from: Data(#"{"route":"workiva.token","kind":"status","status":503,"forSeconds":60}"#.utf8))
+        #expect(rule.forSeconds == 60)
+        #expect(throws: DecodingError.self) {
+            try decoder.decode(FaultRule.self, from: Data(#"{"route":"workiva.token","kind":"reset","requests":[1],"forSeconds":60}"#.utf8))
+        }
+        #expect(throws: DecodingError.self) {
+            try decoder.decode(FaultRule.self, from: Data(#"{"route":"workiva.token","kind":"status","status":503,"retryAfterDate":true}"#.utf8))
+        }
+    }
+
     @Test func hangNeverAnswers() async throws {
         let faults = [FaultRule(route: .webadmitIdentities, requests: [1], kind: .hang, seconds: 30)]
         try await withSandbox(TestScenarios.fast(faults: faults)) { sandbox in
@@ -170,5 +233,16 @@ struct FaultInjectionTests {
             #expect(first.text.contains("<Code>SlowDown</Code>"))
             #expect(try await sandbox.send("GET", url).status == 200)
         }
+    }
+}
+
+/// Reads an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only form the sandbox sends.
+enum RetryAfterDateParser {
+    static func parse(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.date(from: text)
     }
 }

@@ -2,7 +2,8 @@
 ///
 /// A rule matches requests of one ``Route`` (optionally only those concerning one resource)
 /// and counts them from 1; it fires on the request numbers in ``requests`` (every matching
-/// request when `nil`).
+/// request when `nil`), or on every matching request within ``forSeconds`` of the first one
+/// ("the token endpoint answers 503 for a minute").
 public struct FaultRule: Codable, Sendable {
     /// The endpoint families a rule can target.
     public enum Route: String, Codable, Sendable, CaseIterable {
@@ -25,6 +26,10 @@ public struct FaultRule: Codable, Sendable {
         case status
         /// Close the connection with a TCP reset before answering.
         case reset
+        /// Handle the request in full (an operation or export file is created, a token issued),
+        /// then close the connection with a TCP reset instead of answering: the reply is lost
+        /// although the request took effect.
+        case resetAfterEffect
         /// Never answer (for `seconds`, then close the connection).
         case hang
         /// Announce the full `Content-Length`, send half of the body, close the connection.
@@ -54,13 +59,18 @@ public struct FaultRule: Codable, Sendable {
     public var status: Int?
     /// `Retry-After` seconds sent with a `.status` fault; absent when `nil`.
     public var retryAfter: Int?
+    /// Send ``retryAfter`` as an HTTP-date (now plus that many seconds) instead of seconds.
+    public var retryAfterDate: Bool?
+    /// Fire on every matching request within this many seconds of the first matching one
+    /// (then never again). Not combined with ``requests``.
+    public var forSeconds: Double?
     /// Duration of `.hang` and `.delay`.
     public var seconds: Double?
 
     /// Creates a rule.
     public init(
         route: Route, resource: String? = nil, requests: [Int]? = nil, kind: Kind, status: Int? = nil,
-        retryAfter: Int? = nil, seconds: Double? = nil
+        retryAfter: Int? = nil, retryAfterDate: Bool? = nil, forSeconds: Double? = nil, seconds: Double? = nil
     ) {
         self.route = route
         self.resource = resource
@@ -68,11 +78,13 @@ public struct FaultRule: Codable, Sendable {
         self.kind = kind
         self.status = status
         self.retryAfter = retryAfter
+        self.retryAfterDate = retryAfterDate
+        self.forSeconds = forSeconds
         self.seconds = seconds
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case route, resource, requests, kind, status, retryAfter, seconds
+        case route, resource, requests, kind, status, retryAfter, retryAfterDate, forSeconds, seconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -84,7 +96,21 @@ public struct FaultRule: Codable, Sendable {
         self.kind = try c.decode(Kind.self, forKey: .kind)
         self.status = try c.decodeIfPresent(Int.self, forKey: .status)
         self.retryAfter = try c.decodeIfPresent(Int.self, forKey: .retryAfter)
+        self.retryAfterDate = try c.decodeIfPresent(Bool.self, forKey: .retryAfterDate)
+        self.forSeconds = try c.decodeIfPresent(Double.self, forKey: .forSeconds)
         self.seconds = try c.decodeIfPresent(Double.self, forKey: .seconds)
+        if requests != nil, forSeconds != nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .forSeconds, in: c, debugDescription: "a fault fires on 'requests' or for 'forSeconds', not both")
+        }
+        if let forSeconds, !(forSeconds > 0) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .forSeconds, in: c, debugDescription: "'forSeconds' must be positive")
+        }
+        if retryAfterDate == true, retryAfter == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .retryAfterDate, in: c, debugDescription: "'retryAfterDate' needs 'retryAfter' (seconds from now)")
+        }
         if kind == .status, status == nil {
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: c, debugDescription: "a 'status' fault needs a status code")

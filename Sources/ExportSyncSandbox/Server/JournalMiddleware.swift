@@ -26,6 +26,12 @@ struct JournalMiddleware: RouterMiddleware {
             journal.answered(id, status: nil)
             throw error
         }
+        if response.headers[.sandboxResetAfterEffect] != nil {
+            // A `resetAfterEffect` fault: the request took effect, its answer is lost.
+            journal.answered(id, status: nil)
+            await environment.resetConnection(context.channel)
+            throw ConnectionAborted()
+        }
         journal.answered(id, status: response.status.code)
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in

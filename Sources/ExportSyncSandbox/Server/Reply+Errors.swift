@@ -101,4 +101,14 @@ extension Reply {
         copy.headers[.retryAfter] = String(seconds)
         return copy
     }
+
+    /// Replaces `Retry-After` by the IMF-fixdate form (RFC 9110 §10.2.3) of `date`.
+    func withRetryAfterDate(_ date: Date) -> Reply {
+        var copy = self
+        copy.headers[.retryAfter] = date.formatted(
+            Date.VerbatimFormatStyle(
+                format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .padded(4)) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) GMT",
+                locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
+        return copy
+    }
 }

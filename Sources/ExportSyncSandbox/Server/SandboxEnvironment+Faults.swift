@@ -31,16 +31,21 @@ extension SandboxEnvironment {
         switch rule.kind {
         case .status:
             let status = Reply.status(code: rule.status ?? 500)
+            let reply: Reply
             switch dialect {
             case .workiva(let flavor):
-                return .workivaError(status, flavor: flavor, retryAfter: rule.retryAfter)
+                reply = .workivaError(status, flavor: flavor, retryAfter: rule.retryAfter)
             case .webadmit:
-                return Reply.webadmitMessage(status, status.reasonPhrase).withRetryAfter(rule.retryAfter)
+                reply = Reply.webadmitMessage(status, status.reasonPhrase).withRetryAfter(rule.retryAfter)
             case .storage:
                 let code = status.code == 503 ? "SlowDown" : status.code == 500 ? "InternalError" : status.reasonPhrase.filter(\.isLetter)
                 let message = status.code == 503 ? "Please reduce your request rate." : "We encountered an internal error. Please try again."
-                return Reply.s3Error(status, code: code, message: message).withRetryAfter(rule.retryAfter)
+                reply = Reply.s3Error(status, code: code, message: message).withRetryAfter(rule.retryAfter)
             }
+            if rule.retryAfterDate == true, let seconds = rule.retryAfter {
+                return reply.withRetryAfterDate(Date().addingTimeInterval(TimeInterval(seconds)))
+            }
+            return reply
         case .reset:
             await resetConnection(context.channel)
             throw ConnectionAborted()
@@ -54,13 +59,13 @@ extension SandboxEnvironment {
         case .delay:
             try? await Task.sleep(for: .seconds(rule.seconds ?? 1))
             return nil
-        case .truncate, .malformedJSON, .unknownFields, .relativeLocation, .resourceURLCasing:
+        case .resetAfterEffect, .truncate, .malformedJSON, .unknownFields, .relativeLocation, .resourceURLCasing:
             return nil
         }
     }
 
     /// Closes with SO_LINGER 0, so the peer sees a TCP RST rather than an orderly FIN.
-    private func resetConnection(_ channel: any Channel) async {
+    func resetConnection(_ channel: any Channel) async {
         if let provider = channel as? any SocketOptionProvider {
             try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
         }
@@ -80,6 +85,11 @@ extension SandboxEnvironment {
             }
         }
         var response = reply.response()
+        if rule?.kind == .resetAfterEffect {
+            // The handler has done its work; ``JournalMiddleware`` drops the connection instead
+            // of sending this answer.
+            response.headers[.sandboxResetAfterEffect] = "1"
+        }
         if rule?.kind == .truncate {
             response.body = Self.truncated(response.body)
         }
@@ -94,6 +104,11 @@ extension SandboxEnvironment {
             throw ConnectionAborted()
         }
     }
+}
+
+extension HTTPField.Name {
+    /// Marks a response the sandbox replaces by a connection reset (never sent on the wire).
+    static let sandboxResetAfterEffect = HTTPField.Name("X-Sandbox-Reset-After-Effect")!
 }
 
 /// Forwards at most `remaining` bytes, then throws ``ConnectionAborted``.

@@ -31,6 +31,8 @@ actor SandboxState {
     private var quotaWindows: [String: (start: Date, used: Int)] = [:]
 
     private var faultCounters: [Int]
+    /// When each rule first matched (for rules that fire ``FaultRule/forSeconds``).
+    private var faultWindowStarts: [Date?]
 
     private let resourcesById: [String: WorkivaResource]
     private let clientsById: [String: WorkivaClient]
@@ -40,6 +42,7 @@ actor SandboxState {
         self.scenario = scenario
         self.nextExportFileId = scenario.webadmit.firstExportFileId
         self.faultCounters = Array(repeating: 0, count: scenario.faults.count)
+        self.faultWindowStarts = Array(repeating: nil, count: scenario.faults.count)
         self.resourcesById = Dictionary(scenario.workiva.resources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.clientsById = Dictionary(scenario.workiva.clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         self.apiKeys = Dictionary(scenario.webadmit.apiKeys.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -60,12 +63,20 @@ actor SandboxState {
     // MARK: Faults
 
     /// Counts the request against every rule it matches and returns the first rule that fires.
-    func fault(for route: FaultRule.Route, resource: String?) -> FaultRule? {
+    func fault(for route: FaultRule.Route, resource: String?, now: Date = Date()) -> FaultRule? {
         var firing: FaultRule?
         for (index, rule) in scenario.faults.enumerated() where rule.route == route {
             if let wanted = rule.resource, wanted != resource { continue }
             faultCounters[index] += 1
-            if firing == nil, rule.requests.map({ $0.contains(faultCounters[index]) }) ?? true {
+            let fires: Bool
+            if let window = rule.forSeconds {
+                let start = faultWindowStarts[index] ?? now
+                faultWindowStarts[index] = start
+                fires = now.timeIntervalSince(start) < window
+            } else {
+                fires = rule.requests.map { $0.contains(faultCounters[index]) } ?? true
+            }
+            if firing == nil, fires {
                 firing = rule
             }
         }
@@ -171,6 +182,8 @@ actor SandboxState {
     }
 
     func operation(_ id: String) -> WorkivaOperation? { operations[id] }
+
+    func operationCount(resource: String) -> Int { operations.values.filter { $0.resourceId == resource }.count }
 
     enum UploadAcceptance: Sendable {
         case accepted

@@ -1,0 +1,108 @@
+import ExportSyncCore
+import ExportSyncSandbox
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+/// The state database stops taking writes while a run polls (a full disk, an I/O error, a
+/// read-only remount): the daemon backs off instead of spinning, says so in `STATUS=`, logs once
+/// per back-off, and finishes the run once writes go through again.
+@Suite("exportsync run: the state database refuses writes")
+struct StateWriteFailureTests {
+    /// The tables the daemon writes; a trigger on each makes every write fail as SQLite does on
+    /// a full disk (an error from inside the statement, the transaction rolled back).
+    static let tables = ["jobs", "runs", "operations", "files", "uploads"]
+
+    /// Makes every insert and update of the daemon's tables fail, from a connection of its own
+    /// (WAL lets it write beside the daemon), closed again at once.
+    static func refuseWrites(_ databasePath: String) throws {
+        let queue = try DatabaseQueue(path: databasePath)
+        try queue.write { db in
+            for table in tables {
+                for event in ["INSERT", "UPDATE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER refuse_\(event.lowercased())_\(table) BEFORE \(event) ON \(table)
+                        BEGIN SELECT RAISE(ABORT, 'database or disk is full (injected by the test)'); END
+                        """)
+                }
+            }
+        }
+        try queue.close()
+    }
+
+    static func acceptWrites(_ databasePath: String) throws {
+        let queue = try DatabaseQueue(path: databasePath)
+        try queue.write { db in
+            for table in tables {
+                for event in ["insert", "update"] { try db.execute(sql: "DROP TRIGGER refuse_\(event)_\(table)") }
+            }
+        }
+        try queue.close()
+    }
+
+    static func statusJSON(_ fixture: DaemonFixture) async throws -> [String: Any] {
+        let result = try await ExecutableRunner.run(["status", "--json", "--config", fixture.configPath])
+        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+        return try #require(object as? [String: Any], "\(result.standardOutput) \(result.standardError)")
+    }
+
+    @Test("writes refused while polling: polls back off (no spin), STATUS= says so, one error line per back-off, the run completes after",
+          .timeLimit(.minutes(2)))
+    func refusedWritesBackOff() async throws {
+        // Twelve polls a second apart before the operation completes: the run is mid-poll when
+        // the writes start failing and still unfinished when they succeed again.
+        let scenario = DaemonScenario.instant(
+            except: "attachment-1", timeline: OperationTimeline(polls: 12, seconds: 0, kickoffRetryAfter: 1, retryAfter: [1]))
+        try await DaemonFixture.with(scenario) { fixture in
+            let notify = fixture.notifySocket
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF()])
+            let daemon = try fixture.launchDaemon()
+            try await notify.waitFor("READY=1", timeout: .seconds(20)) { $0.isReady }
+            func polls() -> [JournalEntry] {
+                fixture.server.journal().filter { $0.method == "GET" && $0.path.hasPrefix("/operations/") }
+            }
+            let polling = await waitUntil(timeout: .seconds(30)) { polls().count >= 2 }
+            try #require(polling, "the run never polled:\n\(daemon.logTail())")
+
+            try Self.refuseWrites(fixture.databasePath)
+            let refusedAt = Date()
+            let before = polls().count
+            let shown = try await notify.waitFor("STATUS= naming the state database", timeout: .seconds(20)) {
+                $0.value(of: "STATUS")?.contains("state database not writable") == true
+            }
+            #expect(shown.message.value(of: "STATUS")?.contains("database or disk is full") == true, "\(shown.message)")
+            // Hold the failure for 8 s of wall time: a spinning poll path makes hundreds of calls
+            // in that time; backing off (0.5–1 s, 1–2 s, 2–4 s, …) makes a handful.
+            try await Task.sleep(for: .seconds(8))
+            let during = polls().filter { $0.start >= refusedAt }.count
+            let errorLines = daemon.logTail(1_000_000).components(separatedBy: "cannot write the state database").count - 1
+            // `status` reads a database that is behind; it says so, from the daemon's notice.
+            let statusDuring = try await Self.statusJSON(fixture)
+            let notice = statusDuring["state_write_failure"] as? [String: Any]
+            #expect((notice?["error"] as? String)?.contains("database or disk is full") == true, "\(statusDuring)")
+            #expect((notice?["failures"] as? Int ?? 0) >= 1)
+            let table = try await ExecutableRunner.run(["status", "--config", fixture.configPath])
+            #expect(table.standardOutput.contains("STATE DATABASE NOT WRITABLE"), "\(table.standardOutput)")
+            try Self.acceptWrites(fixture.databasePath)
+
+            print("measured: \(during) poll(s) and \(errorLines) error line(s) in 8 s of refused writes (\(before) poll(s) before)")
+            #expect(during <= 6, "\(during) polls while writes were refused: the engine spins")
+            #expect(errorLines >= 1 && errorLines <= 6, "\(errorLines) error lines: one per back-off expected")
+
+            let written = await waitUntil(timeout: .seconds(60)) { fixture.output(DaemonJobs.evidencePDFPath) != nil }
+            try #require(written, "no file after writes resumed:\n\(daemon.logTail())")
+            let expected = try #require(scenario.expectedWorkivaContent(resource: "attachment-1", format: "pdf"))
+            #expect(fixture.output(DaemonJobs.evidencePDFPath) == Data(expected.bytes()), "the file is byte-exact")
+            #expect(await daemon.waitForLog("takes writes again", timeout: .seconds(5)))
+            #expect(try await fixture.phase(ofRun: 1) == .done)
+            let cleared = try await notify.waitFor("STATUS= without the failure", from: shown.index, timeout: .seconds(10)) {
+                $0.value(of: "STATUS").map { !$0.contains("not writable") } ?? false
+            }
+            #expect(cleared.message.value(of: "STATUS")?.contains("failed") == false, "no run failed: \(cleared.message)")
+            #expect(try await Self.statusJSON(fixture)["state_write_failure"] is NSNull, "the notice is gone once writes succeed")
+            daemon.send(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(30)) == 0)
+        }
+    }
+}
