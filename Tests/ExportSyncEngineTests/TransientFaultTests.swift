@@ -12,6 +12,26 @@ struct TransientFaultTests {
     /// Timestamps are kept to the millisecond; allow that much rounding in lower bounds.
     static let slack = 0.01
 
+    /// Runs `exportsync once`; every job `t-<name>` must end in one `done` run (the faults cost
+    /// no scheduled export), each Workiva file byte-exact.
+    static func runOnceExpectingEveryRunDone(
+        _ harness: SandboxHarness, workiva names: [String], webAdmit: [String]
+    ) async throws -> (result: (status: Int32, log: String), runs: [String: [String: Any]]) {
+        let result = try await harness.runOnce(timeout: 150)
+        #expect(result.status == 0, "every run finishes despite the faults:\n\(result.log.suffix(4_000))")
+        let runs = try await harness.lastRuns()
+        for name in names + webAdmit {
+            let run = try #require(runs["t-\(name)"], "t-\(name)")
+            #expect(run["phase"] as? String == "done", "t-\(name): \(run)")
+            #expect(run["id"] as? Int ?? 99 <= names.count + webAdmit.count, "one run per job: the fault cost no scheduled export")
+        }
+        for name in names {
+            let content = try #require(harness.scenario.expectedWorkivaContent(resource: "att-\(name)", format: "pdf"))
+            #expect(harness.sha256(of: "t-\(name).pdf") == content.sha256Hex(), "t-\(name)")
+        }
+        return (result, runs)
+    }
+
     @Test("kickoff 429 with Retry-After, 503 without, a reset before the request took effect, a token endpoint down, WebAdMIT 429 and a lost create",
           .timeLimit(.minutes(3)))
     func transientFaultsAreRetriedAtTheServersPace() async throws {
@@ -67,18 +87,7 @@ struct TransientFaultTests {
         jobs.append(job("t-wlost", "webadmit-export", "export = 86447", source: "admissions"))
         try harness.writeConfig(jobs: jobs.joined())
 
-        let result = try await harness.runOnce(timeout: 150)
-        #expect(result.status == 0, "every run finishes despite the faults:\n\(result.log.suffix(4_000))")
-        let runs = try await harness.lastRuns()
-        for name in names + ["w429", "wlost"] {
-            let run = try #require(runs["t-\(name)"], "t-\(name)")
-            #expect(run["phase"] as? String == "done", "t-\(name): \(run)")
-            #expect(run["id"] as? Int ?? 99 <= names.count + 2, "one run per job: the fault cost no scheduled export")
-        }
-        for name in names {
-            let content = try #require(harness.scenario.expectedWorkivaContent(resource: "att-\(name)", format: "pdf"))
-            #expect(harness.sha256(of: "t-\(name).pdf") == content.sha256Hex(), "t-\(name)")
-        }
+        let (result, runs) = try await Self.runOnceExpectingEveryRunDone(harness, workiva: names, webAdmit: ["w429", "wlost"])
 
         let journal = harness.server.journal()
         func posts(_ resource: String) -> [JournalEntry] {
@@ -168,18 +177,7 @@ struct TransientFaultTests {
         jobs.append(job("t-wgone", "webadmit-export", "export = 86446", source: "admissions"))
         try harness.writeConfig(jobs: jobs.joined())
 
-        let result = try await harness.runOnce(timeout: 150)
-        #expect(result.status == 0, "every run finishes despite the faults:\n\(result.log.suffix(4_000))")
-        let runs = try await harness.lastRuns()
-        for name in names + ["wgone"] {
-            let run = try #require(runs["t-\(name)"], "t-\(name)")
-            #expect(run["phase"] as? String == "done", "t-\(name): \(run)")
-            #expect(run["id"] as? Int ?? 99 <= names.count + 1, "one run per job: the fault cost no scheduled export")
-        }
-        for name in names {
-            let content = try #require(harness.scenario.expectedWorkivaContent(resource: "att-\(name)", format: "pdf"))
-            #expect(harness.sha256(of: "t-\(name).pdf") == content.sha256Hex(), "t-\(name)")
-        }
+        let (result, runs) = try await Self.runOnceExpectingEveryRunDone(harness, workiva: names, webAdmit: ["wgone"])
         let journal = harness.server.journal()
 
         // The token endpoint answered 503 for 15 s: requests for a token backed off (a handful,
