@@ -71,17 +71,8 @@ public actor ExportEngine {
     private var jobsNeedDueScan = true
     /// Upload jobs' inbox bookkeeping (see `ExportEngine+Upload.swift`).
     var uploadInboxes: [String: UploadInboxProgress] = [:]
-    private var inFlightRuns: Set<Int64> = []
-    private var inFlightOperations: Set<Int64> = []
-    /// Counts completions, so a pass never re-dispatches work whose completion its (older) database
-    /// read did not see yet.
-    private var completionSequence = 0
-    private var completedAt: [WorkKey: Int] = [:]
-    private var requestsInFlight = 0
-    /// Downloads still receiving bytes; a download whose bytes are all in its temp file no longer
-    /// counts (see ``transferFinished(run:)``).
-    private var downloadsInFlight = 0
-    private var transfersFinished: Set<Int64> = []
+    /// Slots and work in flight: what a pass may start (see ``DispatchState``).
+    private var dispatch: DispatchState
     /// Threads for fsync/rename, from the first download until ``run(mode:)`` returns.
     private var fileSync: FileSyncPool?
     /// Where completed operations' results are, as the completing poll said, so the download
@@ -114,7 +105,9 @@ public actor ExportEngine {
         self.clients = clients
         self.store = store
         self.logger = logger
-        self.limits = limits ?? Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
+        let limits = limits ?? Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
+        self.limits = limits
+        dispatch = DispatchState(limits: .init(requests: limits.maximumConcurrentRequests, downloads: limits.maximumConcurrentDownloads))
         random = SeededRandomNumberGenerator(seed: randomSeed)
         jobs = JobTable(configuration.jobs)
     }
@@ -197,8 +190,7 @@ public actor ExportEngine {
                 let dispatched = await dispatchWork(now: now, group: &group)
                 await refreshProgress(now: now)
                 onPass(progress)
-                if mode == .once, dispatched == 0, inFlightRuns.isEmpty, inFlightOperations.isEmpty,
-                   await nothingLeft() {
+                if mode == .once, dispatched == 0, dispatch.isIdle, await nothingLeft() {
                     break
                 }
                 await wake.wait(timeout: await sleepDuration(dispatchedAt: now, mode: mode))
@@ -256,41 +248,31 @@ public actor ExportEngine {
     private func dispatchWork(now: Date, group: inout DiscardingTaskGroup) async -> Int {
         if let failure = stateWriteFailure, failure.retryAt > now { return 0 }
         var started = 0
-        let readSequence = completionSequence
-        defer { completedAt = completedAt.filter { $0.value > readSequence } }
-        // Each pass reads only as many runs per phase as could start now, plus those it must skip
-        // (in flight): the cost of a pass does not grow with the backlog.
-        let skippable = inFlightRuns.count
-        let requestRoom = max(0, limits.maximumConcurrentRequests - requestsInFlight)
-        let downloadRoom = max(0, limits.maximumConcurrentDownloads - downloadsInFlight)
+        let pass = dispatch.beginPass()
+        defer { dispatch.endPass(pass) }
         let actionable: [RecoveredRun]
         let polls: [PollTarget]
         do {
-            // Finishing work comes before starting more.
+            // Finishing work comes before starting more. Each pass reads only as many runs per
+            // phase as could start now, plus those in flight: its cost does not grow with the backlog.
             let candidates = try await store.dispatchCandidates(
                 runLimits: [RunPhase.downloading, .uploading, .starting, .due].map { phase in
-                    let room = phase == .downloading ? downloadRoom : requestRoom
-                    return (phase, room > 0 ? room + skippable : 0)
+                    (phase, dispatch.runReadLimit(for: phase == .downloading ? .download : .request))
                 },
-                pollsUntil: now, pollLimit: requestRoom == 0 ? 0 : requestRoom + inFlightOperations.count)
+                pollsUntil: now, pollLimit: dispatch.pollReadLimit)
             actionable = candidates.runs
             polls = candidates.polls
         } catch {
             logger.error("cannot read the state database: \(error)")
             return 0
         }
-        for recovered in actionable where !inFlightRuns.contains(recovered.run.id) {
-            if let completed = completedAt[.run(recovered.run.id)], completed > readSequence { continue }
+        for recovered in actionable where !dispatch.isRunning(.run(recovered.run.id)) {
             let policy = clients[jobs[recovered.run.job]?.source ?? ""].map(Self.policy(for:)) ?? RunPolicy()
             let action = recovered.machine(policy: policy).nextAction(now: now)
             if let at = action.at, at > now { continue }
             let isDownload: Bool
             if case .download = action { isDownload = true } else { isDownload = false }
-            if isDownload ? downloadsInFlight >= limits.maximumConcurrentDownloads : requestsInFlight >= limits.maximumConcurrentRequests {
-                continue
-            }
-            inFlightRuns.insert(recovered.run.id)
-            if isDownload { downloadsInFlight += 1 } else { requestsInFlight += 1 }
+            guard dispatch.start(.run(recovered.run.id), in: isDownload ? .download : .request, pass: pass) == .started else { continue }
             started += 1
             // Started with the first download, so an idle daemon has no threads waiting for work.
             let fileSync: FileSyncPool? = if isDownload { startedFileSync() } else { nil }
@@ -308,14 +290,13 @@ public actor ExportEngine {
                     // Polls come from the poll queue; a done run is not read as unfinished.
                     break
                 }
-                await self.finished(run: recovered.run.id, download: isDownload)
+                await self.finished(.run(recovered.run.id))
             }
         }
-        for target in polls where !inFlightOperations.contains(target.operation.id) && !target.runs.isEmpty {
-            if let completed = completedAt[.operation(target.operation.id)], completed > readSequence { continue }
-            guard requestsInFlight < limits.maximumConcurrentRequests else { break }
-            inFlightOperations.insert(target.operation.id)
-            requestsInFlight += 1
+        for target in polls where !target.runs.isEmpty {
+            let decision = dispatch.start(.operation(target.operation.id), in: .request, pass: pass)
+            if decision == .noRoom { break }
+            guard decision == .started else { continue }
             started += 1
             let lead = target.runs[0]
             let policy = clients[jobs[lead.job]?.source ?? ""].map(Self.policy(for:)) ?? RunPolicy()
@@ -326,21 +307,14 @@ public actor ExportEngine {
                 } else {
                     await self.performPoll(target)
                 }
-                await self.finishedPoll(operation: target.operation.id)
+                await self.finished(.operation(target.operation.id))
             }
         }
         return started
     }
 
-    private func finished(run: Int64, download: Bool) {
-        completionSequence += 1
-        completedAt[.run(run)] = completionSequence
-        inFlightRuns.remove(run)
-        if download {
-            if transfersFinished.remove(run) == nil { downloadsInFlight -= 1 }
-        } else {
-            requestsInFlight -= 1
-        }
+    private func finished(_ work: DispatchState.Work) {
+        dispatch.finished(work)
         wake.signal()
     }
 
@@ -348,9 +322,7 @@ public actor ExportEngine {
     /// made durable (fsync, rename, directory fsync, database) — `max_concurrent_downloads`
     /// bounds transfers from the server, not the local disk's latency.
     func transferFinished(run: Int64) {
-        guard inFlightRuns.contains(run), transfersFinished.insert(run).inserted else { return }
-        downloadsInFlight -= 1
-        wake.signal()
+        if dispatch.transferFinished(run: run) { wake.signal() }
     }
 
     /// The fsync pool, started on first use.
@@ -363,20 +335,6 @@ public actor ExportEngine {
 
     /// fsync threads: enough that a disk's journal can commit many files together.
     static let fileSyncThreads = 16
-
-    private func finishedPoll(operation: Int64) {
-        completionSequence += 1
-        completedAt[.operation(operation)] = completionSequence
-        inFlightOperations.remove(operation)
-        requestsInFlight -= 1
-        wake.signal()
-    }
-
-    /// A unit of dispatched work.
-    enum WorkKey: Hashable {
-        case run(Int64)
-        case operation(Int64)
-    }
 
     /// The earliest due time of any job (or upload scan), if any.
     private var earliestDue: Date? {
@@ -445,9 +403,9 @@ public actor ExportEngine {
     }
 
     private func refreshProgress(now: Date) async {
-        progress.starting = max(0, requestsInFlight - inFlightOperations.count)
-        progress.downloading = downloadsInFlight
-        if downloadsInFlight == 0 { progress.downloadedBytes = 0; progress.downloadTotalBytes = 0 }
+        progress.starting = dispatch.startingCount
+        progress.downloading = dispatch.downloadingCount
+        if dispatch.downloadingCount == 0 { progress.downloadedBytes = 0; progress.downloadTotalBytes = 0 }
         progress.nextDueAt = earliestDue.flatMap { $0 == .distantFuture ? nil : $0 }
         // Counting polling runs reads an index; once a second is plenty for STATUS=.
         if now.timeIntervalSince(pollingCountCheckedAt) >= 1 {
@@ -467,19 +425,15 @@ public actor ExportEngine {
     }
 
     /// Until the next poll, the next due job, a run's next attempt, or the end of a pause for
-    /// failed state writes — at most `maximumSleep`.
-    ///
-    /// Measured from `dispatchedAt`, the instant the pass dispatched with: a poll that fell due
-    /// while the pass ran is then seen as due (a zero wait), not overslept. Polls due at or
-    /// before `dispatchedAt` were dispatched, or wait for room, and a completion wakes the loop.
+    /// failed state writes — at most `maximumSleep` (``DispatchState/wakeTime(dispatchedAt:maximumSleep:earliestDue:earliestScheduledWork:pausedUntil:)``).
     private func sleepDuration(dispatchedAt: Date, mode: Mode) async -> Duration {
-        var wakeAt = dispatchedAt.addingTimeInterval(Double(limits.maximumSleep.components.seconds)
-                                                     + Double(limits.maximumSleep.components.attoseconds) / 1e18)
-        if mode == .daemon, let due = earliestDue, due < wakeAt { wakeAt = due }
-        if let work = try? await store.earliestScheduledWork(after: dispatchedAt), work < wakeAt { wakeAt = work }
-        if let failure = stateWriteFailure, failure.retryAt < wakeAt { wakeAt = failure.retryAt }
-        let seconds = max(0.001, wakeAt.timeIntervalSince(clock.now))
-        return .milliseconds(Int64(seconds * 1_000))
+        let wakeAt = DispatchState.wakeTime(
+            dispatchedAt: dispatchedAt,
+            maximumSleep: Double(limits.maximumSleep.components.seconds) + Double(limits.maximumSleep.components.attoseconds) / 1e18,
+            earliestDue: mode == .daemon ? earliestDue : nil,
+            earliestScheduledWork: try? await store.earliestScheduledWork(after: dispatchedAt),
+            pausedUntil: stateWriteFailure?.retryAt)
+        return DispatchState.sleep(until: wakeAt, now: clock.now)
     }
 }
 

@@ -7,7 +7,7 @@ import Testing
 /// A transient fault is a wait, not a verdict: each export below meets a fault on one step and
 /// still lands in the same run, with no request earlier than the server's pacing allows. The
 /// sandbox journal's timestamps are the evidence; only lower bounds on gaps are checked.
-@Suite("Transient faults cost a wait, never the export", .serialized)
+@Suite("Transient faults cost a wait, never the export")
 struct TransientFaultTests {
     /// Timestamps are kept to the millisecond; allow that much rounding in lower bounds.
     static let slack = 0.01
@@ -185,7 +185,9 @@ struct TransientFaultTests {
         let tokens = journal.filter { $0.path.hasSuffix("/oauth2/token") }
         let firstIssued = try #require(tokens.firstIndex { $0.status == 200 }, "\(tokens.map(\.status))")
         #expect(firstIssued >= 2 && tokens[..<firstIssued].allSatisfy { $0.status == 503 }, "\(tokens.map(\.status))")
-        #expect(firstIssued <= 8, "\(firstIssued) refused token requests in \(outage) s: no backoff")
+        // Each Workiva run backs off on its own (0.5–1 s, 1–2 s, … doubling): at most 5 refusals
+        // each in 15 s, plus one in flight; a spin would make hundreds.
+        #expect(firstIssued <= 6 * names.count, "\(firstIssued) refused token requests in \(outage) s: no backoff")
         if let outageStart = tokens.first?.start {
             #expect(tokens[firstIssued].start.timeIntervalSince(outageStart) >= outage - Self.slack)
         }
