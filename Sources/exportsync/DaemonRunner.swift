@@ -90,7 +90,12 @@ struct DaemonRunner {
         // The loop reports progress at least every half watchdog interval, so a healthy engine is
         // never mistaken for a wedged one.
         var limits = ExportEngine.Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
-        if let watchdog { limits.maximumSleep = min(limits.maximumSleep, watchdog.pingInterval / 2) }
+        if let watchdog {
+            limits.maximumSleep = min(limits.maximumSleep, watchdog.pingInterval / 2)
+            logger.info("watchdog armed: a ping offered every \(watchdog.pingInterval), the loop passes at least every \(limits.maximumSleep)",
+                        metadata: ["watchdog_ping_ms": "\(Self.milliseconds(watchdog.pingInterval))",
+                                   "loop_max_sleep_ms": "\(Self.milliseconds(limits.maximumSleep))"])
+        }
         let engine = ExportEngine(
             configuration: configuration,
             clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings, logger: logger),
@@ -208,6 +213,10 @@ extension DaemonRunner {
     /// `duration` in seconds with millisecond precision, for log lines.
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -22,8 +22,4 @@ enum DaemonScenario {
         }
         return scenario
     }
-
-    /// An operation that stays `started` for as long as a test runs and asks to be polled
-    /// every second: the engine's loop then passes at least once a second.
-    static let pollEverySecondForever = OperationTimeline(polls: 100_000, seconds: 0, kickoffRetryAfter: 1, retryAfter: [1])
 }

@@ -14,10 +14,17 @@ struct StateWriteFailureTests {
     /// a full disk (an error from inside the statement, the transaction rolled back).
     static let tables = ["jobs", "runs", "operations", "files", "uploads"]
 
+    /// A connection that waits for the daemon's write transactions (they last milliseconds).
+    static func openBesideTheDaemon(_ databasePath: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        return try DatabaseQueue(path: databasePath, configuration: configuration)
+    }
+
     /// Makes every insert and update of the daemon's tables fail, from a connection of its own
     /// (WAL lets it write beside the daemon), closed again at once.
     static func refuseWrites(_ databasePath: String) throws {
-        let queue = try DatabaseQueue(path: databasePath)
+        let queue = try openBesideTheDaemon(databasePath)
         try queue.write { db in
             for table in tables {
                 for event in ["INSERT", "UPDATE"] {
@@ -32,7 +39,7 @@ struct StateWriteFailureTests {
     }
 
     static func acceptWrites(_ databasePath: String) throws {
-        let queue = try DatabaseQueue(path: databasePath)
+        let queue = try openBesideTheDaemon(databasePath)
         try queue.write { db in
             for table in tables {
                 for event in ["insert", "update"] { try db.execute(sql: "DROP TRIGGER refuse_\(event)_\(table)") }

@@ -4,16 +4,53 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Crash recovery: kill -9 at random moments", .serialized)
+@Suite("Crash recovery: kill -9 aimed at each phase", .serialized)
 struct CrashRecoveryTests {
+    /// The seed used unless `EXPORTSYNC_CRASH_SEED` gives another: every run of the suite kills
+    /// at the same (seeded) moments relative to what the daemon is doing.
+    static let defaultSeed: UInt64 = 20_261_202
+
+    /// What a kill waits for before it lands. The sandbox journal shows each of these as it
+    /// happens, so a kill is aimed, not hoped for.
+    enum KillTarget: String, CaseIterable {
+        /// A kickoff POST sent and not yet answered (kickoffs are delayed 0.2 s by the scenario).
+        case kickoffInFlight
+        /// A poll answered `started` moments ago: its run waits for the next poll.
+        case pollWait
+        /// A download requested and not finished (storage answers after 0.2 s, then streams the
+        /// body), or a temp file being written, made durable and renamed.
+        case midDownload
+        /// A seeded moment after start-up (recovery, job sync, whatever runs then).
+        case anytime
+
+        func isHappening(_ journal: [JournalEntry], now: Date, temporaryFiles: () -> [String]) -> Bool {
+            switch self {
+            case .anytime:
+                return true
+            case .kickoffInFlight:
+                return journal.contains {
+                    $0.method == "POST" && ($0.path.hasSuffix("/export") || $0.path.hasSuffix("/export_files")) && $0.status == nil && $0.end == nil
+                }
+            case .pollWait:
+                return journal.contains { entry in
+                    guard entry.method == "GET", entry.path.contains("/operations/"), entry.status == 200, let end = entry.end else { return false }
+                    return now.timeIntervalSince(end) < 0.3
+                }
+            case .midDownload:
+                return journal.contains { $0.listener == .storage && $0.method == "GET" && $0.end == nil }
+                    || !temporaryFiles().isEmpty
+            }
+        }
+    }
+
     /// 60 runs (50 Workiva exports of different sizes, 10 WebAdMIT exports), the daemon killed
-    /// with SIGKILL at seeded random moments at least 20 times, restarted each time, and finally
-    /// finished with `exportsync once`. Afterwards every file exists with the sandbox's bytes, no
-    /// temp file is left, every run is done, and every kickoff beyond the first for a job was
-    /// announced in the log as a possible duplicate.
-    @Test("every file right, nothing lost, duplicates only where announced")
+    /// with SIGKILL 22 times, each kill aimed in turn at one ``KillTarget`` (the first moment it
+    /// is seen, or a seeded moment for ``KillTarget/anytime``), restarted each time, and finally finished with `exportsync once`. Afterwards
+    /// every file exists with the sandbox's bytes, no temp file is left, every run is done, and
+    /// every kickoff beyond the first for a job was announced in the log (`possible_duplicate`).
+    @Test("every file right, nothing lost, duplicates only where announced", .timeLimit(.minutes(5)))
     func killAndRestart() async throws {
-        let seed = ProcessInfo.processInfo.environment["EXPORTSYNC_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        let seed = ProcessInfo.processInfo.environment["EXPORTSYNC_CRASH_SEED"].flatMap(UInt64.init) ?? Self.defaultSeed
         print("crash test seed: \(seed) (rerun with EXPORTSYNC_CRASH_SEED=\(seed))")
         var random = SeededRandomNumberGenerator(seed: seed)
 
@@ -29,7 +66,11 @@ struct CrashRecoveryTests {
         for index in 0..<webadmitCount {
             exports += "[[webadmit.exports]]\nid = \(90_000 + index)\nidentityId = 1001\nname = \"Crash Export \(index)\"\nformat = \"Comma-Separated Values\"\nsize = \(40_000 + index * 5_000)\n\n"
         }
-        let harness = try await SandboxHarness(scenarioTOML: testScenario(extraResources: resources + exports))
+        // Every kickoff and every storage GET takes 0.2 s to answer, so a kill can land while
+        // one is in flight.
+        let slowKickoffs = "[[faults]]\nroute = \"workiva.kickoff\"\nkind = \"delay\"\nseconds = 0.2\n\n"
+            + "[[faults]]\nroute = \"storage.get\"\nkind = \"delay\"\nseconds = 0.2\n"
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: slowKickoffs, extraResources: resources + exports))
         defer { Task { await harness.shutdown() } }
         let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
         var jobs = (0..<workivaCount).map { job("crash-w\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
@@ -38,18 +79,37 @@ struct CrashRecoveryTests {
 
         var logs: [String] = []
         var kills = 0
+        var landed: [KillTarget: Int] = [:]
         let killTarget = 22
         while kills < killTarget {
+            let target = KillTarget.allCases[kills % KillTarget.allCases.count]
             let daemon = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
                                           environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "run-\(kills)")
-            // Somewhere between start-up and well into the work.
-            let lifetime = 0.15 + Double(random.next() % 1_400) / 1_000
-            try await Task.sleep(for: .milliseconds(Int64(lifetime * 1_000)))
+            // `anytime` kills after a seeded head start; the others as soon as their phase is seen
+            // (waiting at most 3 s: a phase that never comes, its work all done, is a miss).
+            if target == .anytime {
+                let headStart = 0.15 + Double(random.next() % 1_400) / 1_000
+                try await Task.sleep(for: .milliseconds(Int64(headStart * 1_000)))
+            }
+            let giveUp = Date().addingTimeInterval(3)
+            var hit = false
+            while Date() < giveUp {
+                if target.isHappening(harness.server.journal(), now: Date(), temporaryFiles: harness.temporaryFiles) {
+                    hit = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(2))
+            }
             daemon.send(SIGKILL)
             let status = await daemon.waitForExit(timeout: 10)
             #expect(status != nil, "a killed daemon must exit")
+            if hit { landed[target, default: 0] += 1 }
             logs.append(daemon.standardError)
             kills += 1
+        }
+        print("kills landed: " + KillTarget.allCases.map { "\($0.rawValue) \(landed[$0] ?? 0)" }.joined(separator: ", "))
+        for target in KillTarget.allCases {
+            #expect((landed[target] ?? 0) >= 1, "no kill landed during \(target.rawValue) (seed \(seed))")
         }
         print("daemon killed \(kills) times")
         let final = try await harness.runOnce(timeout: 180)
@@ -80,7 +140,7 @@ struct CrashRecoveryTests {
         var duplicates = 0
         for index in 0..<workivaCount {
             let accepted = journal.filter { $0.method == "POST" && $0.path.hasSuffix("/attachments/att-\(index)/export") && $0.status == 202 }.count
-            let announced = allLogs.components(separatedBy: "possible duplicate kickoff: run ").filter { $0.contains(" of job crash-w\(index) ") }.count
+            let announced = Self.possibleDuplicateLines(in: allLogs, job: "crash-w\(index)")
             duplicates += max(0, accepted - 1)
             if accepted > 1 + announced { unannounced.append("crash-w\(index): \(accepted) kickoffs, \(announced) announced") }
             #expect(accepted >= 1)
@@ -88,10 +148,18 @@ struct CrashRecoveryTests {
         for index in 0..<webadmitCount {
             // WebAdMIT answers a repeated start with the same export file id while it runs.
             let started = journal.filter { $0.method == "POST" && $0.path.contains("/exports/\(90_000 + index)/export_files") && ($0.status ?? 0) / 100 == 2 }.count
-            let announced = allLogs.components(separatedBy: "possible duplicate kickoff: run ").filter { $0.contains(" of job crash-a\(index) ") }.count
+            let announced = Self.possibleDuplicateLines(in: allLogs, job: "crash-a\(index)")
             if started > 1 + announced { unannounced.append("crash-a\(index): \(started) starts, \(announced) announced") }
         }
         print("duplicate kickoffs (all announced): \(duplicates)")
         #expect(unannounced.isEmpty, "\(unannounced)")
+    }
+
+    /// Log lines whose metadata says `possible_duplicate=true` for `job` (metadata, not wording).
+    static func possibleDuplicateLines(in log: String, job: String) -> Int {
+        log.split(separator: "\n").filter { line in
+            let fields = line.split(separator: " ")
+            return fields.contains("possible_duplicate=true") && fields.contains(Substring("job=\(job)"))
+        }.count
     }
 }
