@@ -21,15 +21,6 @@ extension StateStore {
         }
     }
 
-    /// The latest record of the file at `path` (relative to the output root): the file on disk.
-    /// Older rows for the same path are history.
-    public func latestFile(at path: String) async throws -> StoredFile? {
-        try await read { db in
-            try FileRecord.filter(Column("path") == path).order(Column("id").desc).fetchOne(db)
-                .map { StoredFile($0, id: $0.id ?? 0) }
-        }
-    }
-
     /// Unfinished runs in `phases` with their operation and rebuilt state machine, for restart
     /// recovery.
     ///
@@ -38,23 +29,12 @@ extension StateStore {
     /// unfinished runs, so its cost grows with the backlog, not with the history.
     ///
     /// With a large backlog, recover only the non-polling phases (``RunPhase/actionableAtStartup``)
-    /// and let ``operationsDueForPoll(until:limit:)`` feed polling runs in batches: startup then
+    /// and let ``dispatchCandidates(runLimits:pollsUntil:pollLimit:)`` feed polling runs in batches: startup then
     /// costs the same with 100 or 100,000 runs waiting.
     public func unfinishedRuns(in phases: Set<RunPhase> = Set(RunPhase.unfinished)) async throws -> [RecoveredRun] {
         let wanted = RunPhase.unfinished.filter(phases.contains)
         guard !wanted.isEmpty else { return [] }
         return try await read { db in try Self.recoveredRuns(db, sql: StateQueries.unfinishedRuns(phases: wanted)) }
-    }
-
-    /// The first `limit` runs in `phase`, oldest first, with their operation and state machine:
-    /// what the engine's loop reads each pass. One range of the unfinished-runs index, so the
-    /// cost is `limit` rows however many runs wait in that phase.
-    /// Runs waiting for a later attempt (`next_attempt_at` after `until`) are left out.
-    public func runs(in phase: RunPhase, until: Date = .distantFuture, limit: Int) async throws -> [RecoveredRun] {
-        guard RunPhase.unfinished.contains(phase), limit > 0 else { return [] }
-        return try await read { db in
-            try Self.recoveredRuns(db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(until), limit])
-        }
     }
 
     private static func recoveredRuns(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [RecoveredRun] {
@@ -81,12 +61,6 @@ extension StateStore {
     /// How many runs wait on an operation (the `polling` part of `STATUS=`): an index count.
     public func pendingOperationCount() async throws -> Int {
         try await read { db in try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0 }
-    }
-
-    /// Operations whose next poll is due at or before `until` (all scheduled ones when `nil`),
-    /// earliest first, at most `limit`, each with the polling runs that follow it.
-    public func operationsDueForPoll(until: Date?, limit: Int = 100) async throws -> [PollTarget] {
-        try await read { db in try Self.pollTargets(db, until: until, limit: limit) }
     }
 
     /// What one pass of the engine's loop can start, read in one transaction (a pass used to

@@ -2,7 +2,7 @@ public import ExportSyncCore
 public import Foundation
 import GRDB
 
-/// A run to create for a job that came due: the arguments of ``StateStore/createDueRun(job:kind:scheduledFor:deadline:nextDueAt:at:)``.
+/// A run to create for a job that came due (``StateStore/createDueRuns(_:at:)``).
 public struct DueRunRequest: Sendable, Hashable {
     public var job: String
     public var kind: RunKind
@@ -49,22 +49,11 @@ public struct OperationFailure: Sendable, Hashable {
 }
 
 extension StateStore {
-    /// Creates a `due` run for `job` and, in the same transaction, advances the job's schedule
-    /// bookkeeping (`last_scheduled_at = scheduledFor`, `next_due_at = nextDueAt`), so a restart
-    /// neither forgets the run nor schedules the same slot again.
-    ///
-    /// - Throws: ``StateStoreError/unknownJob(_:)``, or ``StateStoreError/jobHasUnfinishedRun(job:runID:)``
-    ///   when the job already has a run in flight.
-    public func createDueRun(
-        job: String, kind: RunKind, scheduledFor: Date, deadline: Date, nextDueAt: Date?, at now: Date = Date()
-    ) async throws -> StoredRun {
-        let request = DueRunRequest(job: job, kind: kind, scheduledFor: scheduledFor, deadline: deadline, nextDueAt: nextDueAt)
-        return try await write { db in try Self.insertDueRun(db, request, now: now) }
-    }
-
-    /// ``createDueRun(job:kind:scheduledFor:deadline:nextDueAt:at:)`` for many jobs in one
-    /// transaction (a restart or a shared schedule brings thousands due at once). Each request
-    /// succeeds or fails on its own; the answers are in the order of `requests`. A job that still
+    /// Creates a `due` run for each request and, in the same transaction, advances each job's
+    /// schedule bookkeeping (`last_scheduled_at = scheduledFor`, `next_due_at = nextDueAt`), so a
+    /// restart neither forgets a run nor schedules the same slot again. One transaction for all
+    /// (a restart or a shared schedule brings thousands due at once); each request succeeds or
+    /// fails on its own (``StateStoreError/unknownJob(_:)`` among others); the answers are in the order of `requests`. A job that still
     /// has a run in flight fails with ``StateStoreError/jobHasUnfinishedRun(job:runID:)`` and, in
     /// the same transaction, its `next_due_at` moves to the request's `nextDueAt`: the slot is
     /// skipped, not retried on every pass.

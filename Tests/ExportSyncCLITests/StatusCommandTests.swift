@@ -54,8 +54,8 @@ struct StatusCommandTests {
         ])
         let now = Date()
         let nextDue = now.addingTimeInterval(6 * 3_600)
-        let run = try await store.createDueRun(job: "sample-42-evidence", kind: .export, scheduledFor: now,
-                                               deadline: now.addingTimeInterval(1_800), nextDueAt: nextDue)
+        let due = DueRunRequest(job: "sample-42-evidence", kind: .export, scheduledFor: now, deadline: now.addingTimeInterval(1_800), nextDueAt: nextDue)
+        let run = try #require(try await store.createDueRuns([due], at: now).first).get()
         _ = try await store.recordKickoffSending(run: run.id, policy: RunPolicy(), at: now)
         _ = try await store.recordOperationAccepted(
             run: run.id, location: "https://api.example/operations/op-1?X-Amz-Signature=SECRETSIG", xVersion: "2026-01-01",

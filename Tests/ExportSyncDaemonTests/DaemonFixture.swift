@@ -95,8 +95,9 @@ final class DaemonFixture: Sendable {
         let store = try StateStore(path: databasePath)
         _ = try await store.syncJobs([JobRegistration(name: job, fingerprint: "seeded-by-test", kind: kind.rawValue, source: source)])
         let now = Date()
-        let run = try await store.createDueRun(job: job, kind: .export, scheduledFor: now, deadline: now.addingTimeInterval(3_600),
-                                               nextDueAt: now.addingTimeInterval(86_400))
+        let due = DueRunRequest(job: job, kind: .export, scheduledFor: now, deadline: now.addingTimeInterval(3_600),
+                                nextDueAt: now.addingTimeInterval(86_400))
+        let run = try #require(try await store.createDueRuns([due], at: now).first).get()
         return run.id
     }
 

@@ -65,10 +65,10 @@ struct StateStoreRecoveryTests {
         defer { temp.cleanUp() }
         let ids = try await storeWithEveryPhase(temp)
         let store = try StateStore(path: temp.path)
-        #expect(try await store.operationsDueForPoll(until: nil).map(\.runIDs) == [[ids["poll-early"] ?? 0], [ids["poll-late"] ?? 0]])
-        #expect(try await store.operationsDueForPoll(until: Instant.at(100)).map(\.nextPollAt) == [Instant.at(100)])
-        #expect(try await store.operationsDueForPoll(until: Instant.at(99)).isEmpty)
-        #expect(try await store.operationsDueForPoll(until: nil, limit: 1).count == 1)
+        #expect(try await store.duePolls(until: nil).map(\.runIDs) == [[ids["poll-early"] ?? 0], [ids["poll-late"] ?? 0]])
+        #expect(try await store.duePolls(until: Instant.at(100)).map(\.nextPollAt) == [Instant.at(100)])
+        #expect(try await store.duePolls(until: Instant.at(99)).isEmpty)
+        #expect(try await store.duePolls(until: nil, limit: 1).count == 1)
         #expect(try await store.earliestScheduledWork(after: Instant.base) == Instant.at(100))
         #expect(try await store.earliestScheduledWork(after: Instant.at(100)) == Instant.at(300))
     }
@@ -111,7 +111,7 @@ struct StateStoreRecoveryTests {
         let startup = try await clock.measure {
             let opened = try StateStore(path: temp.path)
             actionable = try await opened.unfinishedRuns(in: RunPhase.actionableAtStartup)
-            firstPolls = try await opened.operationsDueForPoll(until: nil, limit: 50)
+            firstPolls = try await opened.duePolls(until: nil, limit: 50)
             store = opened
         }
         #expect(actionable.isEmpty)

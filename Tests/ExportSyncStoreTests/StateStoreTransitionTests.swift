@@ -43,7 +43,7 @@ struct StateStoreTransitionTests {
         #expect(operation.pollCount == 2)
         #expect(operation.lastStatus == "completed")
         #expect(operation.nextPollAt == nil)
-        #expect(try await store.latestFile(at: "workiva/report.pdf")?.size == 1_234)
+        #expect(try await store.files(producedBy: runID).last?.size == 1_234)
         #expect(try await store.files(producedBy: runID).count == 1)
         #expect(try await store.job(named: "alpha")?.lastRunStartedAt == Instant.at(1))
     }
@@ -59,14 +59,14 @@ struct StateStoreTransitionTests {
         let accepted = try await store.accept(runID, location: Self.location, xVersion: "2026-01-01", pollAt: Instant.at(5), at: Instant.at(2))
         #expect(accepted.decision.action == .upload(operationURL: Self.location, at: Instant.at(2)))
         #expect(accepted.operation.nextPollAt == nil, "the poller must not poll before the PUT finished")
-        #expect(try await store.operationsDueForPoll(until: nil).isEmpty)
+        #expect(try await store.duePolls(until: nil).isEmpty)
         try await store.pool.write { db in
             try db.execute(sql: "INSERT INTO uploads (sha256, source_path, run_id, state, created_at, updated_at) VALUES (?, '/in/a', ?, 'pending', '2027-01-01 00:00:00.000', '2027-01-01 00:00:00.000')",
                            arguments: [Self.sha, runID])
         }
         #expect(try await store.recordUploadSent(run: runID, serverWait: 2, policy: .test, at: Instant.at(6)).action
                 == .poll(operationURL: Self.location, at: Instant.at(8)))
-        #expect(try await store.operationsDueForPoll(until: nil).map(\.runIDs) == [[runID]])
+        #expect(try await store.duePolls(until: nil).map(\.runIDs) == [[runID]])
         let succeeded = try await store.succeeded(runID, status: "completed", at: Instant.at(9))
         #expect(succeeded.action == .done)
         #expect(try await store.run(id: runID)?.phase == .done)
@@ -283,7 +283,7 @@ struct StateStoreTransitionTests {
         let count = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operations") }
         #expect(count == 1)
 
-        let targets = try await store.operationsDueForPoll(until: nil)
+        let targets = try await store.duePolls(until: nil)
         #expect(targets.count == 1)
         #expect(targets.first?.runIDs == [runA, runB])
         #expect(targets.first?.operation.providerIDs == ids)
@@ -292,7 +292,7 @@ struct StateStoreTransitionTests {
         #expect(succeeded.run.id == runB && succeeded.followers == [runA])
         #expect(try await store.run(id: runA)?.phase == .downloading)
         #expect(try await store.run(id: runB)?.phase == .downloading)
-        #expect(try await store.operationsDueForPoll(until: nil).isEmpty)
+        #expect(try await store.duePolls(until: nil).isEmpty)
 
         // The schema itself refuses a second row with the same provider ids.
         #expect(throws: DatabaseError.self) {

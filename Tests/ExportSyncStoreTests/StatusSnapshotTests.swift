@@ -14,9 +14,8 @@ struct StatusSnapshotTests {
 
         let done = try await store.dueRun("done-job")
         _ = try await store.abandon(done, reason: "old failure", at: Instant.at(1))
-        let done2 = try await store.createDueRun(
-            job: "done-job", kind: .export, scheduledFor: Instant.at(100), deadline: Instant.at(200),
-            nextDueAt: Instant.at(500), at: Instant.at(100)).id
+        let done2 = try await store.dueRun(
+            "done-job", scheduledFor: Instant.at(100), deadline: Instant.at(200), nextDueAt: Instant.at(500)).id
         _ = try await store.kickoff(done2, at: Instant.at(101))
         _ = try await store.accept(done2, location: "https://h/op/1", xVersion: "2026-01-01", pollAt: Instant.at(102))
         _ = try await store.succeeded(done2, status: "completed")

@@ -1,6 +1,7 @@
 import ExportSyncCore
 import Foundation
 import GRDB
+import Testing
 @testable import ExportSyncStore
 
 /// A fresh directory for one test's database file, removed by `cleanUp()`.
@@ -40,9 +41,25 @@ extension StateStore {
 
     /// Creates a due export run for `job`.
     func dueRun(_ job: String, kind: RunKind = .export) async throws -> Int64 {
-        try await createDueRun(
-            job: job, kind: kind, scheduledFor: Instant.base, deadline: Instant.at(3_600),
-            nextDueAt: Instant.at(21_600), at: Instant.base).id
+        try await dueRun(job, kind: kind, scheduledFor: Instant.base, deadline: Instant.at(3_600), nextDueAt: Instant.at(21_600)).id
+    }
+
+    /// Creates one due run through ``StateStore/createDueRuns(_:at:)``, as the engine does.
+    func dueRun(_ job: String, kind: RunKind = .export, scheduledFor: Date, deadline: Date, nextDueAt: Date?) async throws -> StoredRun {
+        let request = DueRunRequest(job: job, kind: kind, scheduledFor: scheduledFor, deadline: deadline, nextDueAt: nextDueAt)
+        let results = try await createDueRuns([request], at: scheduledFor)
+        return try #require(results.first).get()
+    }
+
+    /// The operations due for a poll by `until` (every scheduled one when `nil`), as a pass of
+    /// the engine reads them.
+    func duePolls(until: Date?, limit: Int = 100) async throws -> [PollTarget] {
+        try await dispatchCandidates(runLimits: [], pollsUntil: until ?? .distantFuture, pollLimit: limit).polls
+    }
+
+    /// The first `limit` runs in `phase`, as a pass of the engine reads them.
+    func runs(in phase: RunPhase, limit: Int) async throws -> [RecoveredRun] {
+        try await dispatchCandidates(runLimits: [(phase, limit)], pollsUntil: .distantFuture, pollLimit: 0).runs
     }
 }
 
