@@ -12,7 +12,7 @@ extension ExportEngine {
     /// fails the run.
     ///
     /// - Parameter fileSync: where the file's fsync and rename run.
-    nonisolated func performDownload(_ recovered: RecoveredRun, fileSync: FileSyncPool) async {
+    nonisolated func performDownload(_ recovered: UnfinishedRun, fileSync: FileSyncPool) async {
         let run = recovered.run
         var log = runLogger(run)
         guard let (job, client) = await configured(job: run.job), let template = job.output,

@@ -10,7 +10,7 @@ extension ExportEngine {
     /// Starts the run's operation: persists "kickoff sending", POSTs, and hands the answer to the
     /// store, which records it with the core's decision (the first poll, or the wait before the
     /// next try). Runs off the actor, like the poll and the download.
-    nonisolated func performKickoff(_ recovered: RecoveredRun) async {
+    nonisolated func performKickoff(_ recovered: UnfinishedRun) async {
         if recovered.run.kind == .upload {
             await performUpload(recovered)
             return
@@ -65,7 +65,7 @@ extension ExportEngine {
 
     /// After an ambiguous WebAdMIT kickoff (or a restart in `starting`): list the identity's
     /// export files and adopt the run the lost POST started; post again only if there is none.
-    nonisolated func performReconcile(_ recovered: RecoveredRun) async {
+    nonisolated func performReconcile(_ recovered: UnfinishedRun) async {
         let run = recovered.run
         let log = runLogger(run)
         guard let (job, client) = await configured(job: run.job),

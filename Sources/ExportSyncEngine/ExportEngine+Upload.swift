@@ -239,7 +239,7 @@ extension ExportEngine {
 
     /// attachmentUpload POST, the PUT (tried again by the same task, with the core's waits,
     /// while its temporary URL lasts), then hands the operation to the poll queue.
-    func performUpload(_ recovered: RecoveredRun) async {
+    func performUpload(_ recovered: UnfinishedRun) async {
         let run = recovered.run
         var log = runLogger(run)
         guard let job = jobs[run.job], case .sampleAttachmentUpload(let flavour, let locator, let inbox) = job.payload,

@@ -250,7 +250,7 @@ public actor ExportEngine {
         var started = 0
         let pass = dispatch.beginPass()
         defer { dispatch.endPass(pass) }
-        let actionable: [RecoveredRun]
+        let actionable: [UnfinishedRun]
         let polls: [PollTarget]
         do {
             // Finishing work comes before starting more. Each pass reads only as many runs per

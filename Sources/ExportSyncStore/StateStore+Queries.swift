@@ -31,13 +31,13 @@ extension StateStore {
     /// With a large backlog, recover only the non-polling phases (``RunPhase/actionableAtStartup``)
     /// and let ``dispatchCandidates(runLimits:pollsUntil:pollLimit:)`` feed polling runs in batches: startup then
     /// costs the same with 100 or 100,000 runs waiting.
-    public func unfinishedRuns(in phases: Set<RunPhase> = Set(RunPhase.unfinished)) async throws -> [RecoveredRun] {
+    public func unfinishedRuns(in phases: Set<RunPhase> = Set(RunPhase.unfinished)) async throws -> [UnfinishedRun] {
         let wanted = RunPhase.unfinished.filter(phases.contains)
         guard !wanted.isEmpty else { return [] }
         return try await read { db in try Self.recoveredRuns(db, sql: StateQueries.unfinishedRuns(phases: wanted)) }
     }
 
-    private static func recoveredRuns(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [RecoveredRun] {
+    private static func recoveredRuns(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [UnfinishedRun] {
         // Split each `runs.*, operations.*` row at the width of `runs`, whatever migrations added.
         let runColumnCount = try db.columns(in: "runs").count
         let rows = try Row.fetchAll(db, sql: sql, arguments: arguments, adapter: ScopeAdapter([
@@ -51,7 +51,7 @@ extension StateStore {
             if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
                 operation = OperationRecord(row: scope)
             }
-            return RecoveredRun(
+            return UnfinishedRun(
                 run: StoredRun(run, id: runID),
                 operation: try operation.map { StoredOperation($0, id: try Self.id(of: $0)) },
                 state: try Self.state(of: run, operation: operation, runID: runID))
@@ -68,7 +68,7 @@ extension StateStore {
     /// `pollsUntil`, oldest first, and up to `pollLimit` operations due by then.
     public func dispatchCandidates(runLimits: [(phase: RunPhase, limit: Int)], pollsUntil: Date, pollLimit: Int) async throws -> DispatchCandidates {
         try await read { db in
-            var runs: [RecoveredRun] = []
+            var runs: [UnfinishedRun] = []
             for (phase, limit) in runLimits where limit > 0 && RunPhase.unfinished.contains(phase) {
                 runs += try Self.recoveredRuns(
                     db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(pollsUntil), limit])

@@ -105,7 +105,7 @@ struct StateStoreRecoveryTests {
         }
         // Startup as the engine does it: actionable runs individually, polling runs via the queue.
         let clock = ContinuousClock()
-        var actionable: [RecoveredRun] = []
+        var actionable: [UnfinishedRun] = []
         var firstPolls: [PollTarget] = []
         var store: StateStore?
         let startup = try await clock.measure {
@@ -120,7 +120,7 @@ struct StateStoreRecoveryTests {
         #expect(startup < .seconds(2), "startup must not grow with the backlog: \(startup)")
 
         // Full recovery of every polling run still works and keeps next_poll_at order.
-        var recovered: [RecoveredRun] = []
+        var recovered: [UnfinishedRun] = []
         let full = try await clock.measure { recovered = try await #require(store).unfinishedRuns() }
         print("\(backlog) polling runs: open + actionable runs + first poll batch \(startup); full recovery \(full)")
         #expect(recovered.count == backlog)

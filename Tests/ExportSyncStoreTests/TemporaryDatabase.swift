@@ -58,7 +58,7 @@ extension StateStore {
     }
 
     /// The first `limit` runs in `phase`, as a pass of the engine reads them.
-    func runs(in phase: RunPhase, limit: Int) async throws -> [RecoveredRun] {
+    func runs(in phase: RunPhase, limit: Int) async throws -> [UnfinishedRun] {
         try await dispatchCandidates(runLimits: [(phase, limit)], pollsUntil: .distantFuture, pollLimit: 0).runs
     }
 }

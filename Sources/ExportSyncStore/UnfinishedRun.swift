@@ -1,9 +1,9 @@
 public import ExportSyncCore
 public import Foundation
 
-/// An unfinished run as read from the database, with its operation: what the dispatcher
-/// starts work from. Ask ``machine(policy:)`` what to do with it (``RunStateMachine/nextAction(now:)``).
-public struct RecoveredRun: Sendable, Hashable {
+/// An unfinished run as last committed, with its operation: what every pass of the dispatcher
+/// (and a restart's recovery) starts work from. Ask ``machine(policy:)`` what to do with it (``RunStateMachine/nextAction(now:)``).
+public struct UnfinishedRun: Sendable, Hashable {
     /// The run row.
     public var run: StoredRun
     /// The operation it follows, if the kickoff was accepted.
@@ -65,7 +65,7 @@ public struct OperationAcceptance: Sendable, Hashable {
 /// What one pass of the engine's loop may start (``StateStore/dispatchCandidates(runLimits:pollsUntil:pollLimit:)``).
 public struct DispatchCandidates: Sendable {
     /// Runs to start, upload or download, by phase in the order asked, oldest first within each.
-    public var runs: [RecoveredRun]
+    public var runs: [UnfinishedRun]
     /// Operations due for a poll, earliest first.
     public var polls: [PollTarget]
 }
