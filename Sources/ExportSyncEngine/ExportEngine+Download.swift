@@ -11,8 +11,8 @@ extension ExportEngine {
     /// One attempt: a failure goes to the core, which schedules the next attempt (persisted) or
     /// fails the run.
     ///
-    /// - Parameter fileSync: where the file's fsync and rename run.
-    nonisolated func performDownload(_ recovered: UnfinishedRun, fileSync: FileSyncPool) async {
+    /// - Parameter fileWork: where the file's fsync and rename run.
+    nonisolated func performDownload(_ recovered: UnfinishedRun, fileWork: FileWorkPool) async {
         let run = recovered.run
         var log = runLogger(run)
         guard let (job, client) = await configured(job: run.job), let template = job.output,
@@ -30,7 +30,7 @@ extension ExportEngine {
             let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
                                                      serverFileName: stream.fileName, contentType: stream.contentType)
             relative = template.resolve(values)
-            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileSync: fileSync)
+            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileWork: fileWork)
         } catch is CancellationError {
             return
         } catch {
@@ -118,9 +118,9 @@ extension ExportEngine {
     static let webAdmitURLReuseSeconds: Double = 20
 
     /// Streams the body into an ``AtomicFileWriter`` below the output root; once the last byte is
-    /// in, frees the download slot and makes the file durable on `fileSync`'s threads.
+    /// in, frees the download slot and makes the file durable on `fileWork`'s threads.
     private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String, run: Int64,
-                                   fileSync: FileSyncPool) async throws -> AtomicFileWriter.Result {
+                                   fileWork: FileWorkPool) async throws -> AtomicFileWriter.Result {
         let target = root + "/" + relative
         // The template already refuses `..` and sanitises values; check once more where it lands.
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
@@ -146,6 +146,6 @@ extension ExportEngine {
         await noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
         let pending = try writer.prepareCommit()
         await transferFinished(run: run)
-        return try await fileSync.complete(pending)
+        return try await fileWork.complete(pending)
     }
 }

@@ -82,11 +82,11 @@ extension ExportEngine {
         for file in scan.settled {
             if let problem = Self.uploadProblem(name: file.name, size: file.size, inbox: inbox) {
                 log.error("\(file.name) is not uploaded: \(problem)", metadata: ["file": "\(file.name)"])
-                moveToFailed(path: file.path, inbox: inbox, report: "\(problem)\n", logger: log)
+                await offActor { Self.moveToFailed(path: file.path, inbox: inbox, report: "\(problem)\n", logger: log) }
                 continue
             }
             let digest: String
-            do { digest = try Self.sha256(ofFileAt: file.path) } catch {
+            do { digest = try await startedFileWork().run { try Self.sha256(ofFileAt: file.path) } } catch {
                 log.error("cannot read \(file.name) to hash it: \(error)", metadata: ["file": "\(file.name)"])
                 continue
             }
@@ -103,7 +103,7 @@ extension ExportEngine {
                 case .alreadyKnown(let upload) where upload.state == .confirmed:
                     log.notice("\(file.name) has the same content (sha256 \(digest)) as \(upload.sourcePath), already attached by run \(upload.runID.map(String.init) ?? "?") (operation \(upload.operationID.map(String.init) ?? "?")); not uploading it again, moving it to \(inbox.doneDirectory)",
                                metadata: ["file": "\(file.name)", "sha256": "\(digest)", "duplicate_content": "true"])
-                    moveFile(at: file.path, into: inbox.doneDirectory, logger: log)
+                    await offActor { Self.moveFile(at: file.path, into: inbox.doneDirectory, logger: log) }
                 case .alreadyKnown(let upload):
                     if upload.sourcePath != file.path {
                         log.notice("\(file.name) has the same content (sha256 \(digest)) as \(upload.sourcePath), which run \(upload.runID.map(String.init) ?? "?") is uploading; it is not uploaded twice",
@@ -150,23 +150,24 @@ extension ExportEngine {
 
     /// Moves a finished upload's file and marks its row; safe to repeat after a crash.
     private func settle(_ finished: FinishedUpload, inbox: UploadInbox, progress: inout UploadInboxProgress, logger base: Logger) async {
-        var log = base
-        log[metadataKey: "run_id"] = "\(finished.run.id)"
+        var runLog = base
+        runLog[metadataKey: "run_id"] = "\(finished.run.id)"
+        let log = runLog
         let name = (finished.upload.sourcePath as NSString).lastPathComponent
         let state: UploadState
         if finished.run.phase == .done {
-            moveFile(at: finished.upload.sourcePath, into: inbox.doneDirectory, logger: log)
+            await offActor { Self.moveFile(at: finished.upload.sourcePath, into: inbox.doneDirectory, logger: log) }
             log.info("\(name) is attached (sha256 \(finished.upload.sha256)); moved to \(inbox.doneDirectory)",
                      metadata: ["file": "\(name)", "sha256": "\(finished.upload.sha256)"])
             state = .confirmed
         } else if finished.run.failureRetryable == true {
             log.warning("\(name) was not uploaded (\(finished.run.failureReason ?? "unknown reason")); it stays in the inbox and is tried again later",
                         metadata: ["file": "\(name)"])
-            progress.retryAfter[finished.upload.sha256] = Date().addingTimeInterval(30)
+            progress.retryAfter[finished.upload.sha256] = clock.now.addingTimeInterval(30)
             state = .failed
         } else {
-            moveToFailed(path: finished.upload.sourcePath, inbox: inbox,
-                         report: Self.errorReport(finished), logger: log)
+            let report = Self.errorReport(finished)
+            await offActor { Self.moveToFailed(path: finished.upload.sourcePath, inbox: inbox, report: report, logger: log) }
             state = .failed
         }
         do {
@@ -192,7 +193,12 @@ extension ExportEngine {
     }
 
     /// Writes `<name>.error.txt` into the failed folder, then moves the file beside it.
-    private func moveToFailed(path: String, inbox: UploadInbox, report: String, logger log: Logger) {
+    /// Runs a file move (with its directory fsync) on the file-work pool, off the actor.
+    private func offActor(_ move: @escaping @Sendable () -> Void) async {
+        try? await startedFileWork().run(move)
+    }
+
+    private static func moveToFailed(path: String, inbox: UploadInbox, report: String, logger log: Logger) {
         guard FileManager.default.fileExists(atPath: path) else { return }
         let name = (path as NSString).lastPathComponent
         do {
@@ -209,7 +215,7 @@ extension ExportEngine {
     }
 
     /// Moves a file into `directory` (kept if absent: it was moved before a crash).
-    private func moveFile(at path: String, into directory: String, logger log: Logger) {
+    private static func moveFile(at path: String, into directory: String, logger log: Logger) {
         guard FileManager.default.fileExists(atPath: path) else { return }
         let name = (path as NSString).lastPathComponent
         do {
@@ -259,7 +265,7 @@ extension ExportEngine {
         // The bytes sent must be the bytes claimed (and hashed): a file replaced in the inbox
         // after the claim is claimed again under its new content.
         guard let size = (try? FileManager.default.attributesOfItem(atPath: upload.sourcePath))?[.size] as? NSNumber,
-              let digest = try? Self.sha256(ofFileAt: upload.sourcePath) else {
+              let digest = try? await startedFileWork().run({ try Self.sha256(ofFileAt: upload.sourcePath) }) else {
             await record(.abandoned(reason: "\(upload.sourcePath) disappeared from the inbox before it was uploaded"), run: run.id,
                          policy: policy, logger: log)
             return

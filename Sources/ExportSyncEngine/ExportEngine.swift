@@ -74,7 +74,7 @@ public actor ExportEngine {
     /// Slots and work in flight: what a pass may start (see ``DispatchState``).
     private var dispatch: DispatchState
     /// Threads for fsync/rename, from the first download until ``run(mode:)`` returns.
-    private var fileSync: FileSyncPool?
+    private var fileWork: FileWorkPool?
     /// Where completed operations' results are, as the completing poll said, so the download
     /// needs no extra call (never stored: after a restart the server is asked again).
     var results: [Int64: ResultLocation] = [:]
@@ -197,8 +197,8 @@ public actor ExportEngine {
             }
             group.cancelAll()
         }
-        await fileSync?.shutdown()
-        fileSync = nil
+        await fileWork?.shutdown()
+        fileWork = nil
         let statistics = store.writeStatistics
         outcome.stateWrites = statistics.writes
         outcome.stateTransactions = statistics.transactions
@@ -275,11 +275,11 @@ public actor ExportEngine {
             guard dispatch.start(.run(recovered.run.id), in: isDownload ? .download : .request, pass: pass) == .started else { continue }
             started += 1
             // Started with the first download, so an idle daemon has no threads waiting for work.
-            let fileSync: FileSyncPool? = if isDownload { startedFileSync() } else { nil }
+            let fileWork: FileWorkPool? = if isDownload { startedFileWork() } else { nil }
             group.addTask {
                 switch action {
                 case .download:
-                    if let fileSync { await self.performDownload(recovered, fileSync: fileSync) }
+                    if let fileWork { await self.performDownload(recovered, fileWork: fileWork) }
                 case .kickoff, .upload:
                     await self.performKickoff(recovered)
                 case .reconcileKickoff:
@@ -325,16 +325,16 @@ public actor ExportEngine {
         if dispatch.transferFinished(run: run) { wake.signal() }
     }
 
-    /// The fsync pool, started on first use.
-    private func startedFileSync() -> FileSyncPool {
-        if let fileSync { return fileSync }
-        let started = FileSyncPool(threads: Self.fileSyncThreads)
-        fileSync = started
+    /// The file-work pool, started on first use (an idle daemon has no threads waiting).
+    func startedFileWork() -> FileWorkPool {
+        if let fileWork { return fileWork }
+        let started = FileWorkPool(threads: Self.fileWorkThreads)
+        fileWork = started
         return started
     }
 
-    /// fsync threads: enough that a disk's journal can commit many files together.
-    static let fileSyncThreads = 16
+    /// File-work threads: enough that a disk's journal can commit many files together.
+    static let fileWorkThreads = 16
 
     /// The earliest due time of any job (or upload scan), if any.
     private var earliestDue: Date? {

@@ -64,7 +64,7 @@ struct AtomicFileWriterTests {
     func poolCompletesConcurrently() async throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = FileSyncPool(threads: 8)
+        let pool = FileWorkPool(threads: 8)
         let results = try await withThrowingTaskGroup(of: AtomicFileWriter.Result.self) { group in
             for index in 0..<40 {
                 let writer = try AtomicFileWriter(targetPath: "\(directory)/f-\(index).bin", expectedLength: 1_000)

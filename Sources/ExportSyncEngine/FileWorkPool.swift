@@ -1,10 +1,11 @@
 import NIOPosix
 
-/// Threads of the engine's own for the blocking end of every download — `fsync`, `rename`, the
-/// directory `fsync` — so a slow disk never blocks Swift's cooperative pool (two threads on a
-/// two-core machine), and many files become durable at once: the file system's journal commits
-/// concurrent `fsync`s together instead of one after another.
-final class FileSyncPool: Sendable {
+/// Threads of the engine's own for its blocking file work: the end of every download — `fsync`,
+/// `rename`, the directory `fsync` — and, for upload jobs, hashing inbox files and moving them
+/// to `done/` or `failed/`. A slow disk or a large file then never blocks the engine's actor or
+/// Swift's cooperative pool (two threads on a two-core machine), and many files become durable
+/// at once: the file system's journal commits concurrent `fsync`s together.
+final class FileWorkPool: Sendable {
     private let pool: NIOThreadPool
 
     /// Starts `threads` threads; call ``shutdown()`` when done.
@@ -25,6 +26,17 @@ final class FileSyncPool: Sendable {
             throw failure
         } catch {
             commit.discard()
+            throw CancellationError()
+        }
+    }
+
+    /// Runs blocking file work (hashing a file, moving one with a directory fsync) on one of
+    /// the pool's threads. Throws `CancellationError` if the pool is shutting down.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await pool.runIfActive(work)
+        } catch let error as NIOThreadPoolError.ThreadPoolInactive {
+            _ = error
             throw CancellationError()
         }
     }
