@@ -37,12 +37,12 @@ struct BacklogSeeder: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: configuration.daemon.stateDirectory, withIntermediateDirectories: true)
         let store = try StateStore(path: configuration.daemon.databasePath)
         let jobs = configuration.jobs.filter { $0.kind != .sampleAttachmentUpload }
-        _ = try await store.syncJobs(jobs.map(JobRegistration.init))
-
         let now = Date()
+        _ = try await store.syncJobs(jobs.map(JobRegistration.init), at: now)
+
         let requests = jobs.map { DueRunRequest(exportOf: $0, at: now) }
         var runIDs: [Int64] = []
-        for result in try await store.createDueRuns(requests) {
+        for result in try await store.createDueRuns(requests, at: now) {
             runIDs.append(try result.get().id)
         }
         let prefix = operationPrefix

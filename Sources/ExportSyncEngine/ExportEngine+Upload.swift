@@ -93,7 +93,7 @@ extension ExportEngine {
             if let wait = progress.retryAfter[digest], wait > now { continue }
             do {
                 switch try await store.claimUpload(job: job.name, sha256: digest, sourcePath: file.path,
-                                                   deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds))) {
+                                                   deadline: now.addingTimeInterval(TimeInterval(job.deadlineSeconds)), at: now) {
                 case .claimed(let run, _):
                     log.info("\(file.name) (\(file.size) bytes, sha256 \(digest)) is complete; run \(run.id) uploads it",
                              metadata: ["run_id": "\(run.id)", "file": "\(file.name)", "sha256": "\(digest)"])
@@ -171,7 +171,7 @@ extension ExportEngine {
             state = .failed
         }
         do {
-            try await store.recordUploadSettled(upload: finished.upload.id, state: state)
+            try await store.recordUploadSettled(upload: finished.upload.id, state: state, at: clock.now)
         } catch {
             log.error("cannot record the outcome of the upload of \(name): \(error)")
         }

@@ -140,7 +140,7 @@ public actor ExportEngine {
     }
 
     private func syncJobs() async throws -> JobSyncReport {
-        let report = try await store.syncJobs(configuration.jobs.map(JobRegistration.init))
+        let report = try await store.syncJobs(configuration.jobs.map(JobRegistration.init), at: clock.now)
         for name in report.removedFromConfig {
             logger.notice("job \(name) is no longer in the configuration; its history is kept", metadata: ["job": "\(name)"])
         }

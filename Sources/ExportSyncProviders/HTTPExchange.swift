@@ -117,18 +117,18 @@ struct HTTPExchange: Sendable {
                 continue
             }
             if mode == .stream, (200..<300).contains(status) {
-                return .response(ExchangeResponse(status: status, headers: response.headers, url: url, bytes: [], stream: response.body))
+                return .response(ExchangeResponse(status: status, headers: response.headers, url: url, bytes: [], stream: response.body, receivedAt: clock.now))
             }
             let limit = (200..<300).contains(status) ? settings.maximumJSONBytes : 64 * 1024
             do {
                 let collected = try await response.body.collect(upTo: limit)
                 return .response(
-                    ExchangeResponse(status: status, headers: response.headers, url: url, bytes: Array(collected.readableBytesView), stream: nil))
+                    ExchangeResponse(status: status, headers: response.headers, url: url, bytes: Array(collected.readableBytesView), stream: nil, receivedAt: clock.now))
             } catch is NIOTooManyBytesError {
                 if (200..<300).contains(status) {
                     return .failure(.malformedResponse("answer of \(URLText.endpoint(url)) is larger than \(limit) bytes"))
                 }
-                return .response(ExchangeResponse(status: status, headers: response.headers, url: url, bytes: [], stream: nil))
+                return .response(ExchangeResponse(status: status, headers: response.headers, url: url, bytes: [], stream: nil, receivedAt: clock.now))
             } catch {
                 // A body cut short (reset, truncation) is a transport failure.
                 return .transport(error)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOHTTP1
+import Foundation
 
 /// One logical provider request, before retries and redirects.
 struct OutgoingRequest: Sendable {
@@ -61,6 +62,9 @@ struct ExchangeResponse: Sendable {
     var bytes: [UInt8]
     /// The unread body of a 2xx answer in stream mode.
     var stream: HTTPClientResponse.Body?
+    /// When the answer's head arrived, on the provider's clock (a `Retry-After` HTTP-date is
+    /// measured from it).
+    var receivedAt: Date
 
     var isSuccess: Bool { (200..<300).contains(status) }
     var endpoint: String { URLText.endpoint(url) }

@@ -15,7 +15,7 @@ extension ProviderFailure {
         case 403 where error.isExpiredURL:
             return .expiredURL
         case let status where HTTPExchange.isTransientStatus(status):
-            let retryAfter = RetryAfter.delay(header: response.header("Retry-After"), now: Date(), bounds: 0...86_400)
+            let retryAfter = RetryAfter.delay(header: response.header("Retry-After"), now: response.receivedAt, bounds: 0...86_400)
             return .transient(
                 reason: "HTTP \(status) from \(method) \(endpoint)" + (error.code.map { " code=\($0)" } ?? ""), retryAfter: retryAfter)
         default:

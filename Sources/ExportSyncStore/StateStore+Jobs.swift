@@ -9,7 +9,7 @@ extension StateStore {
     ///
     /// - Returns: what changed; ``JobSyncReport/removedFromConfig`` lists only jobs removed by
     ///   this call, so each removal is reported once.
-    public func syncJobs(_ jobs: [JobRegistration], at now: Date = Date()) async throws -> JobSyncReport {
+    public func syncJobs(_ jobs: [JobRegistration], at now: Date) async throws -> JobSyncReport {
         try await write { db in
             var report = JobSyncReport()
             let stored = try Dictionary(

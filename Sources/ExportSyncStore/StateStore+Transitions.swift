@@ -57,7 +57,7 @@ extension StateStore {
     /// has a run in flight fails with ``StateStoreError/jobHasUnfinishedRun(job:runID:)`` and, in
     /// the same transaction, its `next_due_at` moves to the request's `nextDueAt`: the slot is
     /// skipped, not retried on every pass.
-    public func createDueRuns(_ requests: [DueRunRequest], at now: Date = Date()) async throws -> [Result<StoredRun, StateStoreError>] {
+    public func createDueRuns(_ requests: [DueRunRequest], at now: Date) async throws -> [Result<StoredRun, StateStoreError>] {
         let path = self.path
         return try await write { db in
             try requests.map { request -> Result<StoredRun, StateStoreError> in

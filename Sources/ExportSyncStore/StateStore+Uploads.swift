@@ -73,7 +73,7 @@ extension StateStore {
     ///
     /// - Throws: ``StateStoreError/jobHasUnfinishedRun(job:runID:)`` while the job has a run in
     ///   flight (upload jobs carry one file at a time), ``StateStoreError/unknownJob(_:)``.
-    public func claimUpload(job: String, sha256: String, sourcePath: String, deadline: Date, at now: Date = Date()) async throws -> UploadClaim {
+    public func claimUpload(job: String, sha256: String, sourcePath: String, deadline: Date, at now: Date) async throws -> UploadClaim {
         let digest = sha256.lowercased()
         return try await write { db in
             let existing = try UploadRecord.filter(Column("sha256") == digest).fetchOne(db)
@@ -181,7 +181,7 @@ extension StateStore {
 
     /// Settles an upload row once its run ended: `confirmed` (the run is `done`; the operation
     /// that accepted it is recorded) or `failed` (the content may be claimed again).
-    public func recordUploadSettled(upload uploadID: Int64, state: UploadState, at now: Date = Date()) async throws {
+    public func recordUploadSettled(upload uploadID: Int64, state: UploadState, at now: Date) async throws {
         try await write { db in
             guard var upload = try UploadRecord.fetchOne(db, key: uploadID) else {
                 throw StateStoreError.inconsistentRun(runID: 0, detail: "upload \(uploadID) not found")

@@ -48,11 +48,11 @@ struct StatusCommandTests {
         let config = try scratchConfig(scratch)
         try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("state"), withIntermediateDirectories: true)
         let store = try StateStore(path: scratch.url.path + "/state/exportsync.sqlite3")
+        let now = Date()
         _ = try await store.syncJobs([
             JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva"),
             JobRegistration(name: "retired-job", fingerprint: "f2", kind: "webadmit-export", source: "admissions"),
-        ])
-        let now = Date()
+        ], at: now)
         let nextDue = now.addingTimeInterval(6 * 3_600)
         let due = DueRunRequest(job: "sample-42-evidence", kind: .export, scheduledFor: now, deadline: now.addingTimeInterval(1_800), nextDueAt: nextDue)
         let run = try #require(try await store.createDueRuns([due], at: now).first).get()
@@ -61,7 +61,8 @@ struct StatusCommandTests {
             run: run.id, location: "https://api.example/operations/op-1?X-Amz-Signature=SECRETSIG", xVersion: "2026-01-01",
             serverWait: 5, policy: RunPolicy(), at: now)
         // The retired job left the configuration: the next sync marks it removed, keeping its history.
-        _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")])
+        _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")],
+                                     at: now)
 
         let result = try await ExecutableRunner.run(["status", "--json", "--config", config])
         #expect(result.status == 0, "\(result.standardError)")

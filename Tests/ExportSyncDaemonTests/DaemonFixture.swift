@@ -93,8 +93,8 @@ final class DaemonFixture: Sendable {
     func seedDueRun(job: String, kind: JobKind, source: String) async throws -> Int64 {
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         let store = try StateStore(path: databasePath)
-        _ = try await store.syncJobs([JobRegistration(name: job, fingerprint: "seeded-by-test", kind: kind.rawValue, source: source)])
         let now = Date()
+        _ = try await store.syncJobs([JobRegistration(name: job, fingerprint: "seeded-by-test", kind: kind.rawValue, source: source)], at: now)
         let due = DueRunRequest(job: job, kind: .export, scheduledFor: now, deadline: now.addingTimeInterval(3_600),
                                 nextDueAt: now.addingTimeInterval(86_400))
         let run = try #require(try await store.createDueRuns([due], at: now).first).get()

@@ -88,7 +88,7 @@ struct ProtocolDetailTests {
 
     @Test func failureMappingByStatusAndRoute() {
         func response(_ status: Int, _ url: String, _ body: String = "") -> ExchangeResponse {
-            ExchangeResponse(status: status, headers: ["Retry-After": "7"], url: url, bytes: Array(body.utf8), stream: nil)
+            ExchangeResponse(status: status, headers: ["Retry-After": "7"], url: url, bytes: Array(body.utf8), stream: nil, receivedAt: Date())
         }
         #expect(ProviderFailure.from(response(410, "https://a/prototype/platform/files/1/export"), method: "POST")
             == .sunset(endpoint: "/prototype/platform/files/1/export"))
@@ -102,6 +102,15 @@ struct ProtocolDetailTests {
             #expect(retryAfter == 7)
         } else {
             Issue.record("500 is transient")
+        }
+        // An HTTP-date is measured from when the answer arrived on the provider's clock, not
+        // from the wall clock when the failure is mapped.
+        let dated = ExchangeResponse(status: 429, headers: ["Retry-After": "Sun, 06 Nov 1994 08:49:37 GMT"], url: "https://a/x", bytes: [],
+                                     stream: nil, receivedAt: Date(timeIntervalSince1970: 784_111_777 - 42))
+        if case .transient(_, let retryAfter) = ProviderFailure.from(dated, method: "GET") {
+            #expect(retryAfter == 42)
+        } else {
+            Issue.record("429 is transient")
         }
         let description = ProviderFailure.rejected(status: 400, code: "InvalidArgument", message: "line1\nline2", endpoint: "/u").description
         #expect(!description.contains("\n"))

@@ -32,7 +32,7 @@ struct StatusSnapshotTests {
         _ = try await store.syncJobs(
             ["done-job", "failed-job", "polling-job", "idle-job"].map {
                 JobRegistration(name: $0, fingerprint: "fp-\($0)", kind: "file-export", source: "workiva")
-            })
+            }, at: Instant.at(60))
 
         let snapshot = try await store.statusSnapshot()
         #expect(snapshot.jobs.map(\.name) == ["done-job", "failed-job", "gone-job", "idle-job", "polling-job"])

@@ -28,7 +28,7 @@ struct UploadStoreTests {
                                             deadline: Instant.at(600), at: Instant.at(1))
         }
         // The same content, under another name: already known.
-        #expect(try await store.claimUpload(job: "inbox", sha256: Self.sha, sourcePath: "/in/copy.pdf", deadline: Instant.at(600))
+        #expect(try await store.claimUpload(job: "inbox", sha256: Self.sha, sourcePath: "/in/copy.pdf", deadline: Instant.at(600), at: Instant.at(5))
                 == .alreadyKnown(upload))
 
         _ = try await store.kickoff(run.id, at: Instant.at(1))
