@@ -1,5 +1,10 @@
 import ExportSyncCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 extension LoadContext {
     func readSources(_ top: TableReader) -> [String: SourceSpec] {
@@ -28,7 +33,8 @@ extension LoadContext {
     }
 
     private func readWorkivaSource(name: String, _ reader: TableReader) -> WorkivaSourceSpec? {
-        let baseURL = readBaseURL(reader, default: nil)
+        let allowInsecure = reader.bool("allow_insecure_http") ?? false
+        let baseURL = readBaseURL(reader, default: nil, allowInsecure: allowInsecure)
         var version = WorkivaAPIVersion.v2026
         if let text = reader.string("api_version") {
             if let parsed = WorkivaAPIVersion(rawValue: text) { version = parsed } else {
@@ -37,7 +43,10 @@ extension LoadContext {
         }
         var tokenURL = baseURL.map { $0 + "/iam/v1/oauth2/token" }
         if let text = reader.string("token_url") {
-            tokenURL = checkURL(text, key: "token_url", reader) ?? tokenURL
+            // The client secret goes to this URL: the same plain-http rule as base_url.
+            tokenURL = checkURL(text, key: "token_url", reader).flatMap {
+                Self.refusingInsecureHTTP($0, key: "token_url", allowInsecure: allowInsecure, reader)
+            }
         }
         let clientID = reader.string("client_id", required: true)
         let secret = readSecret(reader, base: "client_secret", what: "the client secret")
@@ -51,7 +60,7 @@ extension LoadContext {
     }
 
     private func readWebAdmitSource(name: String, _ reader: TableReader) -> WebAdmitSourceSpec? {
-        let baseURL = readBaseURL(reader, default: "https://api.webadmit.org")
+        let baseURL = readBaseURL(reader, default: "https://api.webadmit.org", allowInsecure: reader.bool("allow_insecure_http") ?? false)
         let identity = readIdentifier(reader, "user_identity", required: false)
         let key = readSecret(reader, base: "api_key", what: "the API key")
         var perHour = 5_000
@@ -125,15 +134,18 @@ extension LoadContext {
     }
 
     /// `base_url` without a trailing slash; plain http only to loopback unless allowed.
-    private func readBaseURL(_ reader: TableReader, default defaultURL: String?) -> String? {
-        let allowInsecure = reader.bool("allow_insecure_http") ?? false
+    private func readBaseURL(_ reader: TableReader, default defaultURL: String?, allowInsecure: Bool) -> String? {
         guard let text = reader.string("base_url", required: defaultURL == nil) ?? defaultURL else { return nil }
         guard let url = checkURL(text, key: "base_url", reader) else { return nil }
-        if url.hasPrefix("http://"), !allowInsecure, !Self.isLoopback(url) {
-            reader.report("base_url", "plain http to a non-loopback host would send credentials unencrypted; use https, or set allow_insecure_http = true")
-            return nil
-        }
-        return url
+        return Self.refusingInsecureHTTP(url, key: "base_url", allowInsecure: allowInsecure, reader)
+    }
+
+    /// `url`, unless it is plain http to a host that is not loopback (every URL the daemon sends
+    /// a credential to): then a reported error and `nil`, unless `allow_insecure_http` is set.
+    private static func refusingInsecureHTTP(_ url: String, key: String, allowInsecure: Bool, _ reader: TableReader) -> String? {
+        guard url.lowercased().hasPrefix("http://"), !allowInsecure, !isLoopback(url) else { return url }
+        reader.report(key, "plain http to a non-loopback host would send credentials unencrypted; use https, or set allow_insecure_http = true")
+        return nil
     }
 
     /// Checks an http(s) URL with a host and no query or fragment; answers it without a trailing slash.
@@ -153,9 +165,23 @@ extension LoadContext {
         return result
     }
 
+    /// Whether `url`'s host is the loopback interface: the name `localhost`, an IPv4 address in
+    /// 127.0.0.0/8 or the IPv6 address ::1 (also IPv4-mapped, ::ffff:127.x.y.z), parsed as an
+    /// address — `127.attacker.example` is a name, not a loopback address.
     static func isLoopback(_ url: String) -> Bool {
-        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+        guard var host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+        let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+        return mapped && bytes[12] == 127
     }
 
     /// Exactly one of `<base>`, `<base>_file`, `<base>_credential`, `<base>_env`.

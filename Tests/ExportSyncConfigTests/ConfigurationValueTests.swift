@@ -227,3 +227,46 @@ struct CredentialResolverTests {
         }
     }
 }
+
+@Suite("Plain http only to loopback")
+struct LoopbackRuleTests {
+    let loader = ConfigurationLoader(environment: [:], workingDirectory: "/work")
+
+    static let cases: [(url: String, loopback: Bool)] = [
+        ("http://127.0.0.1:8080", true), ("http://127.1.2.3", true), ("http://localhost:9000", true),
+        ("http://LOCALHOST", true), ("http://[::1]:8080", true), ("http://[::ffff:127.0.0.1]", true),
+        ("http://127.attacker.example", false), ("http://127.0.0.1.attacker.example", false),
+        ("http://localhost.attacker.example", false), ("http://128.0.0.1", false), ("http://[::2]", false),
+        ("http://10.0.0.1", false), ("http://0x7f.0.0.1", false),
+    ]
+
+    @Test("base_url and token_url: plain http is accepted exactly for loopback hosts", arguments: cases)
+    func plainHTTP(url: String, loopback: Bool) throws {
+        let text = """
+            [daemon]
+            output_directory = "/srv/exports"
+            [sources.wk]
+            type = "workiva"
+            base_url = "https://api.app.wdesk.com"
+            token_url = "\(url)/token"
+            client_id = "id"
+            client_secret_env = "WK_SECRET"
+            [sources.adm]
+            type = "webadmit"
+            base_url = "\(url)"
+            api_key_env = "ADM_KEY"
+            """
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loopback-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("exportsync.toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try loader.load(path: path)
+            #expect(loopback, "\(url) was accepted over plain http")
+        } catch {
+            let refused = error.issues.filter { $0.description.contains("plain http to a non-loopback host") }
+            #expect(refused.count == (loopback ? 0 : 2), "\(url): \(error.description)")
+        }
+    }
+}
