@@ -69,10 +69,25 @@ struct DaemonRunner {
         }
         redactor.add(secrets.values.map { $0.reveal() })
 
+        // One run/once per state directory: a second one would drive the same runs.
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock(directory: configuration.daemon.stateDirectory)
+        } catch {
+            logger.critical("cannot start: \(error.description)")
+            switch error {
+            case .held: throw ExitCode(SysExit.temporaryFailure)
+            case .system: throw ExitCode(SysExit.cannotCreate)
+            }
+        }
+        defer { withExtendedLifetime(lock) {} }
+
         let store: StateStore
         do {
-            try FileManager.default.createDirectory(atPath: configuration.daemon.stateDirectory, withIntermediateDirectories: true)
-            store = try StateStore(path: configuration.daemon.databasePath)
+            let databasePath = configuration.daemon.databasePath
+            store = try lock.privateFiles([databasePath, databasePath + "-wal", databasePath + "-shm"]) {
+                try StateStore(path: databasePath)
+            }
         } catch let error as StateStoreError {
             logger.critical("cannot open the state database: \(error)")
             switch error {

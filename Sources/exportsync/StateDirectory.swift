@@ -1,0 +1,92 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The daemon's claim on its state directory: the directory created private (0700), and an
+/// exclusive `flock` on `exportsync.lock` inside it for as long as the process lives, so two
+/// `run`/`once` processes never drive one database (each would kick off the other's runs). The
+/// lock file holds the holder's pid for the message the second process prints. `status` and
+/// `validate` never take it.
+///
+/// The kernel drops the lock when the process exits, however it exits (`kill -9` included): a
+/// stale lock file never blocks a restart.
+final class StateDirectoryLock: Sendable {
+    /// Why the state directory could not be claimed.
+    enum Failure: Error, CustomStringConvertible {
+        /// Another process holds the lock.
+        case held(directory: String, pid: Int32?)
+        /// The directory or the lock file could not be created or locked.
+        case system(what: String, path: String, errno: Int32)
+
+        var description: String {
+            switch self {
+            case .held(let directory, let pid):
+                let holder = pid.map { "another exportsync process (pid \($0))" } ?? "another exportsync process"
+                return "\(holder) is using the state directory \(directory); only one run or once may use it at a time "
+                    + "(exportsync status works alongside it)"
+            case .system(let what, let path, let code):
+                return "cannot \(what) \(path): \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    static let fileName = "exportsync.lock"
+
+    private let descriptor: Int32
+
+    /// Creates `directory` (and missing parents) with mode 0700 whatever the umask, then takes
+    /// the lock without waiting.
+    init(directory: String) throws(Failure) {
+        // Files created while the umask is 077 are private: the directory, and (see
+        // ``privateFiles(_:)``) the database and its -wal/-shm, whose modes SQLite copies.
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? Int(EACCES)
+            throw .system(what: "create the state directory", path: directory, errno: Int32(code))
+        }
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .system(what: "open the lock file", path: path, errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            let holder = Self.pid(in: fd)
+            close(fd)
+            if code == EWOULDBLOCK { throw .held(directory: directory, pid: holder) }
+            throw .system(what: "lock", path: path, errno: code)
+        }
+        let text = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 {
+            _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
+        descriptor = fd
+    }
+
+    /// Runs `body` with the umask at 077, so the database files it creates are 0600; then makes
+    /// files that already existed (created by an older version) private too.
+    func privateFiles<T>(_ paths: [String], _ body: () throws -> T) rethrows -> T {
+        let previous = umask(0o077)
+        defer {
+            umask(previous)
+            for path in paths { _ = chmod(path, 0o600) }
+        }
+        return try body()
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    private static func pid(in fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
