@@ -234,7 +234,9 @@ struct StatusReport: Encodable {
                 lines.append("  run \(operation.runID) \(operation.job): \(operation.phase), \(operation.pollCount) poll(s), last status \(operation.lastStatus ?? "—"), \(next) — \(operation.operationURL)")
             }
         }
-        return lines.joined(separator: "\n")
+        // Each line escaped on its own: a newline or an escape sequence inside a server's text
+        // can neither forge a line nor reach the terminal raw.
+        return lines.map { TerminalText.escaped(Substring($0)) }.joined(separator: "\n")
     }
 
     static func describe(_ run: Run?) -> String {

@@ -103,4 +103,28 @@ struct StatusCommandTests {
         #expect(result.standardError.contains(path))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
     }
+
+    @Test("server text in the table cannot drive the terminal: escape sequences and newlines are shown escaped")
+    func serverTextIsEscaped() async throws {
+        let scratch = try ScratchDirectory()
+        let config = try scratchConfig(scratch)
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("state"), withIntermediateDirectories: true)
+        let store = try StateStore(path: scratch.url.path + "/state/exportsync.sqlite3")
+        let now = Date()
+        _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")],
+                                     at: now)
+        let due = DueRunRequest(job: "sample-42-evidence", kind: .export, scheduledFor: now, deadline: now.addingTimeInterval(1_800), nextDueAt: nil)
+        let run = try #require(try await store.createDueRuns([due], at: now).first).get()
+        _ = try await store.recordKickoffSending(run: run.id, policy: RunPolicy(), at: now)
+        let hostile = "HTTP 400: \u{1B}]0;owned\u{07}\u{1B}[2J\u{9B}31m\nsample-42-evidence  export  fake line \u{202E}fdp.exe"
+        _ = try await store.record(.kickoffRefused(reason: hostile), run: run.id, policy: RunPolicy(), jitter: 0.5, at: now)
+
+        let table = try await ExecutableRunner.run(["status", "--config", config])
+        #expect(table.status == 0, "\(table.standardError)")
+        let out = table.standardOutput
+        #expect(!out.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E }, "\(out.debugDescription)")
+        #expect(out.contains("\\x1B]0;owned\\x07\\x1B[2J\\x9B31m\\nsample-42-evidence"), "\(out)")
+        #expect(out.contains("\\u{202E}fdp.exe"))
+        #expect(!out.split(separator: "\n").contains { $0.hasPrefix("sample-42-evidence  export  fake line") }, "a newline forged a line")
+    }
 }
