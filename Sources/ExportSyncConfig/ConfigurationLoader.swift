@@ -54,6 +54,9 @@ public struct ConfigurationLoader: Sendable {
     /// - Parameter fileMode: the file's permission bits in octal when group or others can read it
     ///   (inline secrets are then refused), `nil` when only its owner can.
     public func load(text: String, filePath: String, fileMode: String?) throws(ConfigurationError) -> Configuration {
+        if let problem = ConfigurationPrecheck.problem(in: text) {
+            throw ConfigurationError(file: filePath, issues: [problem])
+        }
         let root: [String: TOMLNode]
         do {
             root = try TOMLNode.parse(text)

@@ -51,6 +51,9 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         guard !text.hasPrefix("/") else { throw .absolute }
         guard !text.hasSuffix("/") else { throw .endsWithSeparator }
         if text.contains("\0") { throw .forbiddenCharacter("NUL") }
+        if let control = text.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) {
+            throw .forbiddenCharacter("control character U+" + String(control.value, radix: 16, uppercase: true).leftPadded(to: 4))
+        }
         if text.contains("\\") { throw .forbiddenCharacter("backslash") }
         let known = Self.commonPlaceholders + extraPlaceholders
         var pieces: [Piece] = []
@@ -135,5 +138,11 @@ public enum PathComponentSanitizer {
         while result.last == " " { result.removeLast() }
         while result.utf8.count > maximumBytes { result.removeLast() }
         return result.isEmpty ? "_" : result
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

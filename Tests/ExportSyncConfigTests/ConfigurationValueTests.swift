@@ -270,3 +270,62 @@ struct LoopbackRuleTests {
         }
     }
 }
+
+@Suite("Configuration prechecks: size, key depth, NUL")
+struct ConfigurationPrecheckTests {
+    let loader = ConfigurationLoader(environment: [:], workingDirectory: "/work")
+
+    func issues(_ text: String) -> [String] {
+        do {
+            _ = try loader.load(text: text, filePath: "/work/c.toml", fileMode: nil)
+            return []
+        } catch {
+            return error.issues.map(\.description)
+        }
+    }
+
+    @Test("a table header 20,000 levels deep is refused with a line, not a crash")
+    func deepHeader() {
+        let text = "[daemon]\noutput_directory = \"/srv\"\n[" + Array(repeating: "a", count: 20_000).joined(separator: ".") + "]\nk = 1\n"
+        #expect(issues(text) == ["3: a key or table header on this line is nested more than 64 levels deep"])
+    }
+
+    @Test("a dotted key 20,000 parts long, also with spaces and digits, is refused")
+    func deepDottedKeys() {
+        for key in [Array(repeating: "a", count: 20_000).joined(separator: "."),
+                    Array(repeating: "1", count: 20_000).joined(separator: " . "),
+                    "x = { " + Array(repeating: "b", count: 500).joined(separator: ".")] {
+            let found = issues("[daemon]\n" + key + " = 1 }\n")
+            #expect(found.first?.contains("nested more than 64 levels deep") == true, "\(key.prefix(20)): \(found)")
+        }
+    }
+
+    @Test("a 33 MB configuration is refused before parsing")
+    func tooLarge() {
+        let text = "[daemon]\noutput_directory = \"/srv\"\n# " + String(repeating: "x", count: 33 * 1024 * 1024) + "\n"
+        #expect(issues(text).first?.hasPrefix("the configuration is \(text.utf8.count) bytes; at most") == true)
+    }
+
+    @Test("numbers, dates, dotted text in strings and comments, and literal backslashes do not count as nesting or NUL")
+    func ordinaryTextPasses() {
+        let floats = (0..<300).map { "\($0).5" }.joined(separator: ", ")
+        let text = """
+            # a comment with many dots . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . . .
+            x = [\(floats)]
+            when = 1979-05-27T07:32:00.999999-07:00
+            url = "https://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p"
+            literal = '\\u0000 stays text in a literal string'
+            escaped = "\\\\u0000 is a backslash and text"
+            multi = \"\"\"
+            a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p \\
+            continued\"\"\"
+            """
+        let found = issues(text)
+        #expect(!found.contains { $0.contains("nested more than") || $0.contains("NUL") }, "\(found)")
+    }
+
+    @Test("an escaped NUL in a basic string is refused at its position")
+    func escapedNUL() {
+        #expect(issues("[daemon]\nx = \"ab\\U00000000\"\n") == ["2:8: the configuration contains an escaped NUL (\\U00000000); NUL is not allowed in strings"])
+    }
+}

@@ -35,4 +35,23 @@ struct ReloadUnchangedConfigTests {
             #expect(await daemon.waitForExit(timeout: .seconds(10)) == 0, "\(daemon.logTail())")
         }
     }
+
+    @Test("SIGHUP onto a configuration nested 20,000 levels deep is rejected; the daemon keeps running", .timeLimit(.minutes(2)))
+    func reloadOntoAHostileFileKeepsRunning() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            let notify = fixture.notifySocket
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF()])
+            let daemon = try fixture.launchDaemon()
+            let ready = try await notify.waitFor("READY=1", timeout: .seconds(20)) { $0.isReady }
+            try fixture.writeConfig(text: "[daemon]\noutput_directory = \"out\"\n[" + Array(repeating: "a", count: 20_000).joined(separator: ".") + "]\n")
+            daemon.send(SIGHUP)
+            let reloading = try await notify.waitFor("RELOADING=1", from: ready.index + 1, timeout: .seconds(20)) { $0.isReloading }
+            _ = try await notify.waitFor("READY=1 after the rejected reload", from: reloading.index + 1, timeout: .seconds(20)) { $0.isReady }
+            #expect(await daemon.waitForLog("nested more than 64 levels deep", timeout: .seconds(20)), "\(daemon.logTail())")
+            #expect(daemon.standardError.contains("reload rejected"))
+            #expect(daemon.isRunning)
+            daemon.send(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(30)) == 0, "\(daemon.logTail())")
+        }
+    }
 }

@@ -102,7 +102,14 @@ struct StateWriteFailureTests {
             let expected = try #require(scenario.expectedWorkivaContent(resource: "attachment-1", format: "pdf"))
             #expect(fixture.output(DaemonJobs.evidencePDFPath) == Data(expected.bytes()), "the file is byte-exact")
             #expect(await daemon.waitForLog("takes writes again", timeout: .seconds(5)))
-            #expect(try await fixture.phase(ofRun: 1) == .done)
+            // The file lands (rename) just before its run is recorded done.
+            var phase = try await fixture.phase(ofRun: 1)
+            let until = ContinuousClock.now.advanced(by: .seconds(20))
+            while phase != .done, ContinuousClock.now < until {
+                try await Task.sleep(for: .milliseconds(20))
+                phase = try await fixture.phase(ofRun: 1)
+            }
+            #expect(phase == .done)
             let cleared = try await notify.waitFor("STATUS= without the failure", from: shown.index, timeout: .seconds(10)) {
                 $0.value(of: "STATUS").map { !$0.contains("not writable") } ?? false
             }
