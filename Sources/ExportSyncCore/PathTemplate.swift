@@ -122,22 +122,43 @@ public enum PathComponentSanitizer {
     /// The longest component produced, in UTF-8 bytes (file systems allow 255).
     public static let maximumBytes = 200
 
-    /// Replaces `/`, `\`, NUL and control characters with `_`, strips leading dots and
-    /// surrounding spaces, trims to ``maximumBytes`` on a character boundary, and answers `_` for
-    /// what is left empty.
+    /// Replaces `/`, `\`, their look-alikes (`∕`, `／`, `⁄`, …), NUL and control characters (C0,
+    /// DEL, C1) with `_`, drops bidi controls (which make `cod.exe\u{202E}fdp` read as
+    /// `codpdf.exe`), strips leading dots, spaces and combining marks and trailing spaces — all
+    /// on Unicode scalars, so `.\u{301}.` cannot hide behind a grapheme cluster as a dotfile —
+    /// trims to ``maximumBytes`` on a character boundary, and answers `_` for what is left empty.
     public static func sanitize(_ value: String) -> String {
-        var result = ""
+        var scalars = String.UnicodeScalarView()
         for scalar in value.unicodeScalars {
-            switch scalar {
-            case "/", "\\", "\0": result.unicodeScalars.append("_")
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result.unicodeScalars.append("_")
-            default: result.unicodeScalars.append(scalar)
+            if bidiControls.contains(scalar.value) { continue }
+            if scalar == "/" || scalar == "\\" || slashLookAlikes.contains(scalar.value)
+                || scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) {
+                scalars.append("_")
+            } else {
+                scalars.append(scalar)
             }
         }
-        result = String(result.drop(while: { $0 == "." || $0 == " " }))
+        var start = scalars.startIndex
+        while start < scalars.endIndex, scalars[start] == "." || scalars[start] == " " || isCombiningMark(scalars[start]) {
+            start = scalars.index(after: start)
+        }
+        var result = String(scalars[start...])
         while result.last == " " { result.removeLast() }
         while result.utf8.count > maximumBytes { result.removeLast() }
         return result.isEmpty ? "_" : result
+    }
+
+    /// Bidirectional formatting characters: embeddings, overrides, isolates and marks.
+    static let bidiControls: Set<UInt32> = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+
+    /// Characters drawn like `/` or `\`.
+    static let slashLookAlikes: Set<UInt32> = [0x2044, 0x2215, 0x2216, 0x29F8, 0x29F9, 0xFF0F, 0xFF3C, 0x1735, 0x2571, 0x2572]
+
+    private static func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: true
+        default: false
+        }
     }
 }
 

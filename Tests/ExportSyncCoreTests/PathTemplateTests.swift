@@ -40,6 +40,28 @@ struct PathTemplateTests {
         #expect(sanitized.allSatisfy { $0 == "é" })
     }
 
+    /// Server file names, sanitised on scalars: (input, expected component).
+    static let hostileNames: [(String, String)] = [
+        (".\u{301}.hidden", "hidden"),            // a combining mark cannot keep a leading dot
+        ("\u{301}.bashrc", "bashrc"),
+        ("report\u{202E}fdp.exe", "reportfdp.exe"),  // bidi override dropped
+        ("a\u{2066}b\u{2069}\u{200F}c", "abc"),
+        ("..\u{2215}..\u{2215}etc", "_.._etc"),    // division slash
+        ("x\u{FF0F}y\u{FF3C}z\u{2044}w", "x_y_z_w"), // fullwidth solidus and reverse solidus, fraction slash
+        ("csi\u{9B}31m", "csi_31m"),               // C1 control
+        ("tab\there", "tab_here"),
+        ("  . .name. ", "name."),
+        ("café.pdf", "café.pdf"),
+    ]
+
+    @Test("server file names: look-alike slashes mapped, bidi controls dropped, leading dots stripped on scalars",
+          arguments: hostileNames)
+    func hostileServerNames(name: String, expected: String) {
+        let sanitized = PathComponentSanitizer.sanitize(name)
+        #expect(sanitized == expected, "\(name.debugDescription) → \(sanitized.debugDescription)")
+        #expect(sanitized.unicodeScalars.first != ".")
+    }
+
     @Test("secrets redact themselves")
     func secretRedaction() {
         let secret = Secret("hunter2")
