@@ -39,3 +39,10 @@ public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// Hides known secrets (configured credentials, tokens the daemon obtained) in text that came
+/// from outside (a server's error message, a failure reason) before it is stored or printed.
+public protocol SecretScrubber: Sendable {
+    /// `text` with every known secret replaced.
+    func scrub(_ text: String) -> String
+}

@@ -5,6 +5,9 @@ public import NIOCore
 /// Per-request behaviour shared by both clients: timeouts, redirects, body limits. Retries are
 /// not here: a client makes each call once, and the engine's run core decides every wait.
 public struct ProviderSettings: Sendable {
+    /// Called with every access token a client obtains, so the daemon can hide it wherever
+    /// server text is logged, stored or printed (a server may echo it in an error body).
+    public var tokenIssued: (@Sendable (String) -> Void)?
     /// Deadline for the response head of API calls and download opens (bodies are governed by
     /// the HTTP client's idle read timeout, so large downloads have no total deadline).
     public var requestTimeoutSeconds: Double

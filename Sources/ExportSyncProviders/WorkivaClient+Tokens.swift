@@ -66,6 +66,7 @@ extension WorkivaClient {
         }
         let margin = settings.tokenRefreshMarginSeconds
         let lifetime = expiresIn > 2 * margin ? expiresIn - margin : expiresIn / 2
+        settings.tokenIssued?(value)
         exchange.logger.debug("obtained an access token", metadata: ["expires_in": "\(Int(expiresIn))"])
         return .success(AccessToken(value: value, refreshAt: requestedAt.addingTimeInterval(lifetime)))
     }

@@ -115,7 +115,7 @@ extension StateStore {
             run.attemptCount += 1
             run.kickoffSentAt = now
             run.operationId = nil
-            Self.copy(machine, into: &run, now: now)
+            Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             try db.cachedStatement(sql: "UPDATE jobs SET last_run_started_at = ?, updated_at = ? WHERE name = ?")
                 .execute(arguments: [StorageDate(now), StorageDate(now), run.job])
@@ -171,7 +171,7 @@ extension StateStore {
             }
             let operationID = try Self.id(of: operation)
             run.operationId = operationID
-            Self.copy(machine, into: &run, now: now)
+            Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             return OperationAcceptance(
                 operation: StoredOperation(operation, id: operationID), joinedExisting: existing != nil,
@@ -203,7 +203,7 @@ extension StateStore {
                 let id = try Self.id(of: run)
                 var machine = try Self.machine(for: run, operation: op, policy: policy, runID: id)
                 let action = try Self.apply(event, to: &machine, now: now, jitter: jitter, runID: id)
-                Self.copy(machine, into: &run, now: now)
+                Self.copy(machine, into: &run, now: now, secrets: self.secrets)
                 try run.update(db)
                 if decision == nil {
                     decision = RunDecision(run: StoredRun(run, id: id), action: action)
@@ -213,11 +213,13 @@ extension StateStore {
                     moved.append(id)
                 }
             }
-            if let status { op.lastStatus = status }
+            let secrets = self.secrets
+            func scrubbed(_ text: String?) -> String? { text.map { secrets?.scrub($0) ?? $0 } }
+            if let status { op.lastStatus = scrubbed(status) }
             if let operationFailure {
-                op.lastStatus = operationFailure.status
-                op.details = operationFailure.details
-                op.originalRequest = operationFailure.originalRequest
+                op.lastStatus = scrubbed(operationFailure.status)
+                op.details = scrubbed(operationFailure.details)
+                op.originalRequest = scrubbed(operationFailure.originalRequest)
             }
             op.updatedAt = now
             try op.update(db)
@@ -241,7 +243,7 @@ extension StateStore {
                 id: nil, path: path, size: size, sha256: sha256.lowercased(), runId: runID,
                 operationId: operation?.id, writtenAt: now)
             try file.insert(db)
-            Self.copy(machine, into: &run, now: now)
+            Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             return try StoredFile(file, id: Self.id(of: file))
         }
@@ -257,7 +259,7 @@ extension StateStore {
             var machine = try Self.machine(for: run, operation: operation, policy: policy, runID: runID)
             let action = try Self.apply(event, to: &machine, now: now, jitter: jitter, runID: runID)
             if case .due = machine.state { run.operationId = nil }
-            Self.copy(machine, into: &run, now: now)
+            Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             if let operationID = operation?.id, machine.state.phase.isTerminal || run.operationId == nil {
                 let stillFollowed = try RunRecord
@@ -276,15 +278,17 @@ extension StateStore {
 
     /// Writes the machine's state and progress into the row (the operation's part is the
     /// caller's): phase, next attempt, step failures, last error, and the end fields.
-    static func copy(_ machine: RunStateMachine, into run: inout RunRecord, now: Date) {
+    /// Text that came from outside (a server's error message in a reason) is scrubbed of known
+    /// secrets on its way into the row.
+    static func copy(_ machine: RunStateMachine, into run: inout RunRecord, now: Date, secrets: (any SecretScrubber)?) {
         run.phase = machine.state.phase
         run.nextAttemptAt = machine.progress.nextAttemptAt
         run.stepFailures = machine.progress.stepFailures
-        run.lastError = machine.progress.lastError
+        run.lastError = machine.progress.lastError.map { secrets?.scrub($0) ?? $0 }
         run.updatedAt = now
         switch machine.state {
         case .failed(let reason, let retryable):
-            run.failureReason = reason
+            run.failureReason = secrets?.scrub(reason) ?? reason
             run.failureRetryable = retryable
             run.finishedAt = now
             run.nextAttemptAt = nil

@@ -144,7 +144,7 @@ extension StateStore {
             if case .polling(_, let nextPollAt) = machine.state { op.nextPollAt = nextPollAt }
             op.updatedAt = now
             try op.update(db)
-            Self.copy(machine, into: &run, now: now)
+            Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             guard var upload = try UploadRecord.filter(Column("run_id") == runID).fetchOne(db) else {
                 throw StateStoreError.inconsistentRun(runID: runID, detail: "upload run without an uploads row")

@@ -1,4 +1,4 @@
-import ExportSyncCore
+public import ExportSyncCore
 public import Foundation
 import GRDB
 
@@ -27,6 +27,8 @@ public final class StateStore: Sendable {
 
     /// The database file.
     public let path: String
+    /// Hides known secrets in server text before it is stored (``SecretScrubber``).
+    public let secrets: (any SecretScrubber)?
     /// The schema version this build writes (`PRAGMA user_version` after migrating).
     public static var schemaVersion: Int { StateSchema.currentVersion }
 
@@ -54,8 +56,10 @@ public final class StateStore: Sendable {
     /// A file that is not an SQLite database, belongs to another application, or was written
     /// by a newer exportsync is refused with a ``StateStoreError`` naming the path; it is never
     /// recreated or modified.
-    public init(path: String, mode: AccessMode = .readWrite, busyTimeout: TimeInterval = 10) throws(StateStoreError) {
+    public init(path: String, mode: AccessMode = .readWrite, busyTimeout: TimeInterval = 10,
+                secrets: (any SecretScrubber)? = nil) throws(StateStoreError) {
         self.path = path
+        self.secrets = secrets
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.readonly = mode == .readOnly

@@ -14,30 +14,62 @@ public final class SecretRedactor: Sendable {
     /// The text that stands in for a secret.
     public static let marker = "[REDACTED]"
 
-    private let secrets: Mutex<[[UInt8]]>
+    /// Configured secrets, tokens the daemon obtained (newest last, at most ``issuedLimit``: a
+    /// token refreshed every ten minutes must not slow every redaction for the life of the
+    /// process), and both together, longest first, as ``redact(_:)`` uses them.
+    private struct State {
+        var configured: [[UInt8]] = []
+        var issued: [[UInt8]] = []
+        var all: [[UInt8]] = []
+
+        mutating func recombine() { all = SecretRedactor.normalized(configured + issued) }
+    }
+
+    private let state = Mutex(State())
+
+    /// How many obtained tokens are hidden (older ones have expired long before).
+    public static let issuedLimit = 32
 
     /// Creates a redactor that hides `secrets`.
     public init(secrets: some Sequence<String> = [String]()) {
-        self.secrets = Mutex(Self.normalized(secrets.map { Array($0.utf8) }))
+        let configured = secrets.map { Array($0.utf8) }
+        state.withLock { state in
+            state.configured = configured
+            state.recombine()
+        }
     }
 
     /// Adds secrets to hide from now on.
     public func add(_ newSecrets: some Sequence<String>) {
         let added = newSecrets.map { Array($0.utf8) }
-        self.secrets.withLock { secrets in
-            secrets = Self.normalized(secrets + added)
+        state.withLock { state in
+            state.configured += added
+            state.recombine()
         }
     }
 
-    /// Replaces the whole set of secrets (e.g. after a reload dropped a source).
+    /// Adds a token the daemon obtained; the oldest beyond ``issuedLimit`` is forgotten.
+    public func addIssued(_ token: String) {
+        guard !token.isEmpty else { return }
+        state.withLock { state in
+            state.issued.append(Array(token.utf8))
+            if state.issued.count > Self.issuedLimit { state.issued.removeFirst(state.issued.count - Self.issuedLimit) }
+            state.recombine()
+        }
+    }
+
+    /// Replaces the configured secrets (e.g. after a reload dropped a source); obtained tokens stay.
     public func replaceSecrets(with newSecrets: some Sequence<String>) {
-        let replacement = Self.normalized(newSecrets.map { Array($0.utf8) })
-        self.secrets.withLock { $0 = replacement }
+        let replacement = newSecrets.map { Array($0.utf8) }
+        state.withLock { state in
+            state.configured = replacement
+            state.recombine()
+        }
     }
 
     /// `text` with every occurrence of every secret replaced by ``marker``.
     public func redact(_ text: String) -> String {
-        let secrets = self.secrets.withLock { $0 }
+        let secrets = state.withLock { $0.all }
         guard !secrets.isEmpty else { return text }
         var bytes = Array(text.utf8)
         var changed = false
@@ -49,7 +81,7 @@ public final class SecretRedactor: Sendable {
 
     private static let markerBytes = Array(SecretRedactor.marker.utf8)
 
-    private static func normalized(_ secrets: [[UInt8]]) -> [[UInt8]] {
+    fileprivate static func normalized(_ secrets: [[UInt8]]) -> [[UInt8]] {
         Array(Set(secrets.filter { !$0.isEmpty })).sorted { $0.count > $1.count }
     }
 

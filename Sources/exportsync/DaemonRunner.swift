@@ -86,7 +86,7 @@ struct DaemonRunner {
         do {
             let databasePath = configuration.daemon.databasePath
             store = try lock.privateFiles([databasePath, databasePath + "-wal", databasePath + "-shm"]) {
-                try StateStore(path: databasePath)
+                try StateStore(path: databasePath, secrets: RedactingScrubber(redactor: redactor))
             }
         } catch let error as StateStoreError {
             logger.critical("cannot open the state database: \(error)")
@@ -100,7 +100,10 @@ struct DaemonRunner {
         }
 
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderSettings.httpClientConfiguration())
-        let settings = ProviderSettings()
+        var providerSettings = ProviderSettings()
+        // A server may echo a token it issued in an error body: hide tokens like configured secrets.
+        providerSettings.tokenIssued = { token in redactor.addIssued(token) }
+        let settings = providerSettings
         let watchdog = (try? WatchdogConfiguration.fromEnvironment(environment)).flatMap { $0 }
         // The loop reports progress at least every half watchdog interval, so a healthy engine is
         // never mistaken for a wedged one.
@@ -300,4 +303,10 @@ extension Logger.Level {
     init(configLevel: String) {
         self = Logger.Level(rawValue: configLevel) ?? .info
     }
+}
+
+/// The log redactor, also scrubbing server text before the store keeps it.
+struct RedactingScrubber: SecretScrubber {
+    let redactor: SecretRedactor
+    func scrub(_ text: String) -> String { redactor.redact(text) }
 }

@@ -44,6 +44,9 @@ public struct FaultRule: Codable, Sendable {
         case resourceURLCasing
         /// Wait `seconds` before answering normally.
         case delay
+        /// A hostile server: answer `status` (default 400) with an error whose message repeats
+        /// the credentials the request carried (its `Authorization` and `x-api-key` values).
+        case echoCredentials
     }
 
     /// Which endpoint family.

@@ -32,6 +32,12 @@ struct JournalMiddleware: RouterMiddleware {
             await environment.resetConnection(context.channel)
             throw ConnectionAborted()
         }
+        if response.headers[.sandboxEchoCredentials] != nil {
+            // An `echoCredentials` fault: the error message repeats what authenticated the request.
+            let echoed = (request.headers[values: .authorization] + request.headers[values: .apiKey]).joined(separator: ", ")
+            let body = ["code": "\(response.status.code)BadRequest", "message": "request rejected; credentials were: \(echoed)"]
+            response = Reply.json(response.status, body).response()
+        }
         journal.answered(id, status: response.status.code)
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in

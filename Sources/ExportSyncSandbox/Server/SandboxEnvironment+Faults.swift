@@ -59,6 +59,11 @@ extension SandboxEnvironment {
         case .delay:
             try? await Task.sleep(for: .seconds(rule.seconds ?? 1))
             return nil
+        case .echoCredentials:
+            // ``JournalMiddleware`` has the request and writes the echo.
+            var reply = Reply(status: Reply.status(code: rule.status ?? 400))
+            reply.headers[.sandboxEchoCredentials] = "1"
+            return reply
         case .resetAfterEffect, .truncate, .malformedJSON, .unknownFields, .relativeLocation, .resourceURLCasing:
             return nil
         }
@@ -109,6 +114,8 @@ extension SandboxEnvironment {
 extension HTTPField.Name {
     /// Marks a response the sandbox replaces by a connection reset (never sent on the wire).
     static let sandboxResetAfterEffect = HTTPField.Name("X-Sandbox-Reset-After-Effect")!
+    /// Marks a response whose body ``JournalMiddleware`` replaces by an echo of the credentials.
+    static let sandboxEchoCredentials = HTTPField.Name("X-Sandbox-Echo-Credentials")!
 }
 
 /// Forwards at most `remaining` bytes, then throws ``ConnectionAborted``.
