@@ -213,7 +213,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ExportSyncCLITests",
-            dependencies: ["exportsync", "ExportSyncStore", "ExportSyncCore", "TestSupport"],
+            dependencies: [
+                "exportsync", "ExportSyncStore", "ExportSyncCore", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

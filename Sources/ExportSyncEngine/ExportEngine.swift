@@ -37,6 +37,10 @@ public actor ExportEngine {
         /// State writes committed, and the transactions that carried them (group commit).
         public var stateWrites = 0
         public var stateTransactions = 0
+        /// Times the state database refused to schedule due jobs or to list the work to do:
+        /// `once` then cannot vouch that all due work was done. (A refused step write is retried
+        /// with backoff and counts only if its run then fails.)
+        public var stateFailures = 0
 
         public init() {}
     }
@@ -220,6 +224,7 @@ public actor ExportEngine {
         do {
             results = try await store.createDueRuns(requests, at: now)
         } catch {
+            outcome.stateFailures += 1
             logger.error("cannot schedule \(requests.count) due job(s): \(error)")
             for request in requests { nextDue[request.job] = now.addingTimeInterval(30) }
             return
@@ -234,6 +239,7 @@ public actor ExportEngine {
                 logger.notice("job \(job) came due while run \(runID) is still unfinished; this slot is skipped",
                               metadata: ["job": "\(job)", "run_id": "\(runID)"])
             case .failure(let error):
+                outcome.stateFailures += 1
                 logger.error("cannot schedule job \(job): \(error)", metadata: ["job": "\(job)"])
                 nextDue[job] = now.addingTimeInterval(30)
                 continue
@@ -263,6 +269,7 @@ public actor ExportEngine {
             actionable = candidates.runs
             polls = candidates.polls
         } catch {
+            outcome.stateFailures += 1
             logger.error("cannot read the state database: \(error)")
             return 0
         }

@@ -69,6 +69,15 @@ struct DaemonRunner {
         }
         redactor.add(secrets.values.map { $0.reveal() })
 
+        // The output directory first: when it cannot be created, nothing else is (no state
+        // directory, no database).
+        do {
+            try DirectoryCreation.makeDirectories(atPath: configuration.daemon.outputDirectory)
+        } catch {
+            logger.critical("cannot start: cannot create the output directory \(configuration.daemon.outputDirectory): \(error)")
+            throw ExitCode(SysExit.cannotCreate)
+        }
+
         // One run/once per state directory: a second one would drive the same runs.
         let lock: StateDirectoryLock
         do {

@@ -30,7 +30,8 @@ struct OnceCommand: AsyncParsableCommand {
         discussion: """
             Starts a run for every job that is due now, resumes unfinished runs, and waits until
             all of them have finished. Exits 0 when every run produced its file, 75 (EX_TEMPFAIL)
-            when some failed (see the log and `exportsync status`).
+            when some failed (see the log and `exportsync status`), 74 (EX_IOERR) when the state
+            database refused a read or write it needed (due work may not have been started).
             """
     )
 
@@ -40,6 +41,10 @@ struct OnceCommand: AsyncParsableCommand {
         let outcome = try await DaemonRunner(options: options, mode: .once).run()
         printError("exportsync once: \(outcome.filesWritten) file(s) written, \(outcome.runsFailed) run(s) failed; "
                    + "\(outcome.stateWrites) state write(s) in \(outcome.stateTransactions) transaction(s)")
+        if outcome.stateFailures > 0 {
+            printError("exportsync once: the state database failed \(outcome.stateFailures) time(s); due work may not have been done (see the log)")
+            throw ExitCode(SysExit.ioError)
+        }
         if outcome.runsFailed > 0 { throw ExitCode(SysExit.temporaryFailure) }
     }
 }

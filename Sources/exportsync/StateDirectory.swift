@@ -46,10 +46,9 @@ final class StateDirectoryLock: Sendable {
         let previous = umask(0o077)
         defer { umask(previous) }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try DirectoryCreation.makeDirectories(atPath: directory)
         } catch {
-            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? Int(EACCES)
-            throw .system(what: "create the state directory", path: directory, errno: Int32(code))
+            throw .system(what: "create the state directory", path: error.path, errno: error.code)
         }
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
