@@ -70,6 +70,9 @@ public final class StateStore: Sendable {
             // GRDB leaves WAL databases at NORMAL; a committed transition must survive power loss.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // An existing file is checked before anything can write to it: opening the pool would
+        // switch a foreign database to WAL and write to it even if it is then refused.
+        try Self.checkExistingFileReadOnly(path: path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // The pool's WAL set-up resets the writer to NORMAL after `prepareDatabase` ran;
@@ -95,6 +98,29 @@ public final class StateStore: Sendable {
     }
 
     /// Refuses foreign and newer databases; returns the schema version found.
+    /// Refuses a file that exists but is not SQLite (its 16-byte header), belongs to another
+    /// application, or has a newer schema — reading it only, so a refused file stays
+    /// byte-for-byte what it was. An absent or empty file passes (it is created).
+    private static func checkExistingFileReadOnly(path: String) throws(StateStoreError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        guard !header.isEmpty else { return }
+        guard header == Data("SQLite format 3\u{0}".utf8) else {
+            throw .notADatabase(path: path, detail: "the file does not start with the SQLite header")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "exportsync-ownership-check"
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            _ = try queue.read { db in try checkOwnership(db, path: path) }
+        } catch {
+            throw openError(error, path: path)
+        }
+    }
+
     private static func checkOwnership(_ db: Database, path: String) throws -> Int {
         let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
         let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0

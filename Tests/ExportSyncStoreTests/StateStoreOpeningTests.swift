@@ -132,6 +132,41 @@ struct StateStoreOpeningTests {
         #expect(tables == ["contacts"], "nothing was migrated into it")
     }
 
+    /// Every file in the database's directory with its bytes, -wal and -shm included.
+    static func snapshot(of directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            files[name] = FileManager.default.contents(atPath: directory + "/" + name)
+        }
+        return files
+    }
+
+    @Test("a foreign database (rollback journal) and a newer-schema one are refused byte-identical, in both modes")
+    func refusedFilesStayByteIdentical() throws {
+        for setUp in ["foreign", "newer"] {
+            let temp = try TemporaryDatabase()
+            defer { temp.cleanUp() }
+            let queue = try temp.rawConnection()
+            try queue.write { db in
+                if setUp == "foreign" {
+                    try db.execute(sql: "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('a')")
+                } else {
+                    try db.execute(sql: "PRAGMA application_id = \(StateSchema.applicationID); PRAGMA user_version = 9; CREATE TABLE later (x)")
+                }
+            }
+            try queue.close()
+            let directory = (temp.path as NSString).deletingLastPathComponent
+            let before = try Self.snapshot(of: directory)
+            for mode in [StateStore.AccessMode.readWrite, .readOnly] {
+                #expect(throws: StateStoreError.self) { try StateStore(path: temp.path, mode: mode) }
+                let after = try Self.snapshot(of: directory)
+                #expect(after.keys.sorted() == before.keys.sorted(), "\(setUp) \(mode): files \(after.keys.sorted()) after, \(before.keys.sorted()) before")
+                #expect(after[(temp.path as NSString).lastPathComponent] == before[(temp.path as NSString).lastPathComponent],
+                        "\(setUp) \(mode): the refused file was modified")
+            }
+        }
+    }
+
     @Test("read-only mode opens a migrated database but never creates or migrates one")
     func readOnlyMode() async throws {
         let temp = try TemporaryDatabase()
