@@ -157,7 +157,8 @@ struct DaemonRunner {
         let mode = self.mode
         let statusLine = StatusLineThrottle(notifier: notifier)
         let failureNotice = StateWriteFailureNoticeFile(
-            directory: StateWriteFailureNotice.directory(environment: environment, stateDirectory: configuration.daemon.stateDirectory))
+            directory: StateWriteFailureNotice.directory(environment: environment, stateDirectory: configuration.daemon.stateDirectory),
+            stateDirectory: configuration.daemon.stateDirectory)
         let engineService = ClosureService {
             notifier.ready(status: "ready: \(configuration.jobs.count) job(s)")
             let outcome = await cancelWhenGracefulShutdown {

@@ -1,3 +1,4 @@
+import ExportSyncCore
 import ExportSyncEngine
 import Foundation
 import Synchronization
@@ -13,18 +14,26 @@ import Musl
 ///
 /// The daemon writes it to `$RUNTIME_DIRECTORY` (under systemd a tmpfs, writable when the state
 /// disk is full or remounted read-only), else beside the database; it removes it once writes go
-/// through again. `status` trusts a notice only while the process that wrote it is alive.
+/// through again. `status` trusts a notice only if it is about its own state directory and the
+/// process that wrote it still holds that directory's lock (``StateDirectoryLock``).
 struct StateWriteFailureNotice: Codable, Sendable, Equatable {
     var pid: Int32
+    /// The state directory whose database refuses writes (several daemons may share `/run`).
+    var stateDirectory: String
     var error: String
     var failures: Int
     var since: Date
     var retryAt: Date
 
-    static let fileName = "state-write-failure.json"
+    /// The notice's file name: one per state directory, so daemons sharing a runtime
+    /// directory never overwrite or remove each other's notice.
+    static func fileName(stateDirectory: String) -> String {
+        "state-write-failure-\(StableDigest.fnv1a64(stateDirectory)).json"
+    }
 
     enum CodingKeys: String, CodingKey {
         case pid, error, failures, since
+        case stateDirectory = "state_directory"
         case retryAt = "retry_at"
     }
 
@@ -48,17 +57,24 @@ struct StateWriteFailureNotice: Codable, Sendable, Equatable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         for directory in searchDirectories(environment: environment, stateDirectory: stateDirectory) {
-            let path = (directory as NSString).appendingPathComponent(fileName)
+            let path = (directory as NSString).appendingPathComponent(fileName(stateDirectory: stateDirectory))
             guard let data = FileManager.default.contents(atPath: path),
-                  let notice = try? decoder.decode(StateWriteFailureNotice.self, from: data) else { continue }
-            if notice.writerIsAlive { return notice }
+                  let notice = try? decoder.decode(StateWriteFailureNotice.self, from: data),
+                  notice.stateDirectory == stateDirectory else { continue }
+            if notice.writerHoldsTheLock { return notice }
         }
         return nil
     }
 
-    /// Whether the process that wrote the notice still runs (a `kill -9` leaves a stale file).
-    var writerIsAlive: Bool {
-        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+    /// Whether the process that wrote the notice still runs and is the one whose pid the state
+    /// directory's lock file names (a `kill -9` leaves a stale notice, and pids are reused).
+    /// Reads the lock file only; taking the lock, even briefly, could turn a starting daemon away.
+    var writerHoldsTheLock: Bool {
+        let lockPath = (stateDirectory as NSString).appendingPathComponent(StateDirectoryLock.fileName)
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM,
+              let text = try? String(contentsOfFile: lockPath, encoding: .utf8),
+              Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) == pid else { return false }
+        return true
     }
 }
 
@@ -67,10 +83,12 @@ struct StateWriteFailureNotice: Codable, Sendable, Equatable {
 /// courtesy to `status`; `STATUS=` and the journal carry the same facts).
 final class StateWriteFailureNoticeFile: Sendable {
     private let path: String
+    private let stateDirectory: String
     private let last = Mutex<EngineProgress.StateWriteFailure?>(nil)
 
-    init(directory: String) {
-        path = (directory as NSString).appendingPathComponent(StateWriteFailureNotice.fileName)
+    init(directory: String, stateDirectory: String) {
+        self.stateDirectory = stateDirectory
+        path = (directory as NSString).appendingPathComponent(StateWriteFailureNotice.fileName(stateDirectory: stateDirectory))
         // A notice left by an earlier process that was killed is not this one's.
         try? FileManager.default.removeItem(atPath: path)
     }
@@ -87,7 +105,7 @@ final class StateWriteFailureNoticeFile: Sendable {
             return
         }
         let notice = StateWriteFailureNotice(
-            pid: getpid(), error: failure.error, failures: failure.failures, since: failure.since, retryAt: failure.retryAt)
+            pid: getpid(), stateDirectory: stateDirectory, error: failure.error, failures: failure.failures, since: failure.since, retryAt: failure.retryAt)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]

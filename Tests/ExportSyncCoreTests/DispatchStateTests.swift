@@ -149,9 +149,9 @@ struct DispatchStateTests {
                 #expect(state.runReadLimit(for: .request) == readRequests, "\(at): request read limit \(state.runReadLimit(for: .request))")
                 #expect(state.runReadLimit(for: .download) == readDownloads, "\(at): download read limit \(state.runReadLimit(for: .download))")
                 #expect(state.pollReadLimit == readPolls, "\(at): poll read limit \(state.pollReadLimit)")
+                #expect(state.isIdle == (runs == 0 && polls == 0), "\(at): idle \(state.isIdle)")
             }
         }
-        #expect(state.isIdle == (state.runCount == 0 && state.pollCount == 0))
     }
 
     // MARK: Waking

@@ -47,7 +47,7 @@ struct ReloadUnchangedConfigTests {
             daemon.send(SIGHUP)
             let reloading = try await notify.waitFor("RELOADING=1", from: ready.index + 1, timeout: .seconds(20)) { $0.isReloading }
             _ = try await notify.waitFor("READY=1 after the rejected reload", from: reloading.index + 1, timeout: .seconds(20)) { $0.isReady }
-            #expect(await daemon.waitForLog("nested more than 64 levels deep", timeout: .seconds(20)), "\(daemon.logTail())")
+            #expect(await daemon.waitForLog("deeper than 64 levels", timeout: .seconds(20)), "\(daemon.logTail())")
             #expect(daemon.standardError.contains("reload rejected"))
             #expect(daemon.isRunning)
             daemon.send(SIGTERM)

@@ -25,12 +25,15 @@ struct WatchdogTests {
             }
 
             // Steady state: WATCHDOG=1 about every second (half of WATCHDOG_USEC), nothing else in
-            // it. Only the floor is checked: the keeper never pings more often than it offers (its
-            // rhythm is tested on a manual clock in WatchdogKeeperTests); a loaded machine may be late.
+            // it. Only "no more pings than offers" is checked (one per interval, plus the first and
+            // one sent late by a progress report); the rhythm itself is tested on a manual clock
+            // in WatchdogKeeperTests, and a loaded machine may be late.
             let beforeLock = MonotonicClock.microseconds()
             let steady = WatchdogPingTimeline(notify.received, from: ready.message.receivedAt, to: beforeLock)
             print("measured: watchdog ping intervals while running: \(steady.intervalsDescription) s")
-            #expect(steady.intervals.count >= 3 && steady.intervals.allSatisfy { $0 >= 0.8 }, "ping intervals: \(steady.intervalsDescription)")
+            let steadySeconds = MonotonicClock.seconds(from: ready.message.receivedAt, to: beforeLock)
+            #expect(steady.intervals.count >= 3 && steady.pingTimes.count <= Int(steadySeconds) + 2,
+                    "\(steady.pingTimes.count) pings in \(steadySeconds) s: \(steady.intervalsDescription)")
             #expect(notify.received.filter(\.isWatchdogPing).allSatisfy { $0.names == ["WATCHDOG"] })
 
             let lock = try SQLiteWriterLock(databasePath: fixture.databasePath)

@@ -23,7 +23,10 @@ struct CrashRecoveryTests {
         /// A seeded moment after start-up (recovery, job sync, whatever runs then).
         case anytime
 
-        func isHappening(_ journal: [JournalEntry], now: Date, temporaryFiles: () -> [String]) -> Bool {
+        /// Whether the phase is under way now for the daemon started at `since` (what an earlier,
+        /// killed daemon left in the journal does not count).
+        func isHappening(_ all: [JournalEntry], since: Date, now: Date, temporaryFiles: () -> [String]) -> Bool {
+            let journal = all.filter { $0.start >= since }
             switch self {
             case .anytime:
                 return true
@@ -83,8 +86,11 @@ struct CrashRecoveryTests {
         let killTarget = 22
         while kills < killTarget {
             let target = KillTarget.allCases[kills % KillTarget.allCases.count]
+            let spawnedAt = Date()
             let daemon = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
                                           environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "run-\(kills)")
+            // Recovery has swept the last daemon's temp files once start-up is logged.
+            if target != .anytime { _ = await daemon.waitForLog("exportsync started", timeout: 20) }
             // `anytime` kills after a seeded head start; the others as soon as their phase is seen
             // (waiting at most 3 s: a phase that never comes, its work all done, is a miss).
             if target == .anytime {
@@ -94,7 +100,7 @@ struct CrashRecoveryTests {
             let giveUp = Date().addingTimeInterval(3)
             var hit = false
             while Date() < giveUp {
-                if target.isHappening(harness.server.journal(), now: Date(), temporaryFiles: harness.temporaryFiles) {
+                if target.isHappening(harness.server.journal(), since: spawnedAt, now: Date(), temporaryFiles: harness.temporaryFiles) {
                     hit = true
                     break
                 }

@@ -96,14 +96,14 @@ struct TransientFaultTests {
         // 429 + Retry-After: 2 → the second POST no earlier than 2 s after the answer.
         let k429 = posts("att-k429")
         #expect(k429.map(\.status) == [429, 202])
-        if k429.count == 2, let answered = k429[0].end {
+        if k429.count == 2, let answered = k429[0].answeredAt {
             #expect(k429[1].start.timeIntervalSince(answered) >= 2 - Self.slack, "sent early: \(k429[1].start.timeIntervalSince(answered)) s")
         }
         // 503 without Retry-After → jittered backoff (0.5–1 s, then 1–2 s), never at once.
         let k503 = posts("att-k503")
         #expect(k503.map(\.status) == [503, 503, 202])
         for (earlier, later) in zip(k503, k503.dropFirst()) {
-            if let answered = earlier.end { #expect(later.start.timeIntervalSince(answered) >= 0.5 - Self.slack) }
+            if let answered = earlier.answeredAt { #expect(later.start.timeIntervalSince(answered) >= 0.5 - Self.slack) }
         }
         #expect(runs["t-k503"]?["possible_duplicate"] as? Bool == false, "an answered 503 did not take effect")
         // A reset POST may have taken effect: Workiva cannot be asked, so it is sent again, announced.
@@ -118,7 +118,7 @@ struct TransientFaultTests {
         let statuses = journal.filter { $0.method == "GET" && $0.path.contains("/exports/86446/export_files/") }
         #expect(statuses.first?.status == 429)
         for (earlier, later) in zip(statuses, statuses.dropFirst()) {
-            guard let answered = earlier.end else { continue }
+            guard let answered = earlier.answeredAt else { continue }
             let floor: Double = earlier.status == 429 ? 3 : 5
             #expect(later.start.timeIntervalSince(answered) >= floor - 1 - Self.slack,
                     "status polls too close: \(later.start.timeIntervalSince(answered)) s after a \(earlier.status ?? 0)")
@@ -192,7 +192,7 @@ struct TransientFaultTests {
             #expect(tokens[firstIssued].start.timeIntervalSince(outageStart) >= outage - Self.slack)
         }
         let kickoffs = journal.filter { $0.method == "POST" && $0.path.hasSuffix("/export") && !$0.path.contains("/api/") }
-        if let issued = tokens[firstIssued].end {
+        if let issued = tokens[firstIssued].answeredAt {
             #expect(kickoffs.allSatisfy { $0.start >= issued }, "a kickoff without a token")
         }
 
@@ -207,7 +207,7 @@ struct TransientFaultTests {
         // Retry-After as an HTTP-date (whole seconds, so at least 2 s of the 3 remain).
         let dated = kickoffs.filter { $0.path.hasSuffix("/attachments/att-kdate/export") }
         #expect(dated.map(\.status) == [503, 202])
-        if dated.count == 2, let answered = dated[0].end {
+        if dated.count == 2, let answered = dated[0].answeredAt {
             #expect(dated[1].start.timeIntervalSince(answered) >= 2 - Self.slack,
                     "sent \(dated[1].start.timeIntervalSince(answered)) s after a Retry-After date 3 s ahead")
         }
@@ -284,10 +284,11 @@ struct TransientFaultTests {
                                      environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "before-kill")
         var waitStart: JournalEntry?
         while waitStart == nil {
-            waitStart = harness.server.journal().first { wait.isWaitedRequest($0) && wait.startsTheWait($0) && $0.end != nil }
+            waitStart = harness.server.journal().first { wait.isWaitedRequest($0) && wait.startsTheWait($0) && $0.answeredAt != nil }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let answered = try #require(waitStart?.end)
+        let waited = try #require(waitStart)
+        let answered = try #require(waited.answeredAt)
         // Kill once the wait is committed: the state database holds the next attempt (or poll)
         // time, at least 4 s after the answer (whole seconds in `status`).
         while try await !Self.waitIsCommitted(harness, after: answered) {
@@ -299,7 +300,7 @@ struct TransientFaultTests {
         let result = try await harness.runOnce(timeout: 90)
         #expect(result.status == 0, "\(result.log.suffix(3_000))")
         let requests = harness.server.journal().filter(wait.isWaitedRequest)
-        let index = try #require(requests.firstIndex { $0.end == answered })
+        let index = try #require(requests.firstIndex { $0.id == waited.id })
         let next = try #require(requests.dropFirst(index + 1).first, "no request after the wait: \(requests.map(\.status))")
         #expect(next.start.timeIntervalSince(answered) >= 6 - Self.slack,
                 "the restart sent \(next.start.timeIntervalSince(answered)) s after an answer that asked for 6 s")

@@ -43,6 +43,9 @@ public struct JournalEntry: Codable, Sendable, Hashable {
     public var status: Int?
     /// When the request head arrived.
     public var start: Date
+    /// When the answer was decided, just before its head was written (set once): no part of the
+    /// answer reached the client earlier, so gaps measured from here are true lower bounds.
+    public var answeredAt: Date?
     /// When the answer (including a streamed body) was fully written, if it was.
     public var end: Date?
 }

@@ -24,7 +24,7 @@ final class RequestJournal: Sendable {
         let entry = JournalEntry(
             id: 0, listener: listener, method: request.method.rawValue, path: request.uri.path,
             query: request.uri.query.map(Self.redacted), xVersion: request.headers[.xVersion],
-            credentials: Self.credentials(of: request), status: nil, start: Date(), end: nil
+            credentials: Self.credentials(of: request), status: nil, start: Date(), answeredAt: nil, end: nil
         )
         return storage.withLock { storage in
             var entry = entry
@@ -45,6 +45,7 @@ final class RequestJournal: Sendable {
         let now = Date()
         update(id) {
             $0.status = status
+            $0.answeredAt = now
             $0.end = now
         }
     }

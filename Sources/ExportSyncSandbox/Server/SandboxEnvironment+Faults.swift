@@ -43,7 +43,9 @@ extension SandboxEnvironment {
                 reply = Reply.s3Error(status, code: code, message: message).withRetryAfter(rule.retryAfter)
             }
             if rule.retryAfterDate == true, let seconds = rule.retryAfter {
-                return reply.withRetryAfterDate(Date().addingTimeInterval(TimeInterval(seconds)))
+                // Whole seconds rounded up: the date is never earlier than `retryAfter` from now.
+                let date = (Date().timeIntervalSince1970 + TimeInterval(seconds)).rounded(.up)
+                return reply.withRetryAfterDate(Date(timeIntervalSince1970: date))
             }
             return reply
         case .reset:
