@@ -143,6 +143,13 @@ struct LoadContext {
             }
         }
         guard let output else { return nil }
+        if stateDirectory == output || stateDirectory.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
+            // Tools that pick up exports would see the database, and the start-up sweep of
+            // partial files would walk it.
+            reader.report(reader.contains("state_directory") ? "state_directory" : "output_directory",
+                          "the state directory \(stateDirectory) must not be the output directory or inside it (\(output))")
+            return nil
+        }
         return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel, maxConcurrentDownloads: downloads)
     }
 }

@@ -236,6 +236,11 @@ extension LoadContext {
             reader.report(key, "\"\(value)\" is not a valid identifier (no \"/\", \"?\", \"#\", \"%\" or white space)")
             return nil
         }
+        guard value != ".", value != ".." else {
+            // In a URL path, "." and ".." are resolved away: the request would go to another endpoint.
+            reader.report(key, "\"\(value)\" is not a valid identifier (it would change the API path it is placed in)")
+            return nil
+        }
         return value
     }
 }
