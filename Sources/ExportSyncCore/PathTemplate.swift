@@ -1,3 +1,5 @@
+import Foundation
+
 /// An output path template such as `workiva/{test_form}/{sample}/{attachment}.pdf`.
 ///
 /// Templates are relative to the output root. Validation (at configuration time) rejects absolute
@@ -21,6 +23,8 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         case unknownPlaceholder(name: String, known: [String])
         case forbiddenCharacter(String)
         case endsWithSeparator
+        case reservedMarker
+        case componentTooLong(component: String, bytes: Int)
 
         public var description: String {
             switch self {
@@ -33,12 +37,25 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
                 "unknown placeholder {\(name)}; known: " + known.map { "{\($0)}" }.joined(separator: ", ")
             case .forbiddenCharacter(let character): "the template contains a forbidden character (\(character))"
             case .endsWithSeparator: "the template ends with \"/\"; it must name a file"
+            case .reservedMarker:
+                "the template contains \"\(PathTemplate.temporaryFileMarker)\", which marks exportsync's partial files (such a file would be deleted at the next start)"
+            case .componentTooLong(let component, let bytes):
+                "the path component \"\(component.prefix(40))…\" is \(bytes) bytes before any value is filled in; a file name may have at most \(PathTemplate.maximumFileNameBytes) bytes"
             }
         }
     }
 
     /// Placeholders every template may use, whatever the job kind.
     public static let commonPlaceholders = ["job", "date", "time", "datetime", "run", "filename", "ext"]
+
+    /// Marks the names of partial files (the download's temp file beside its target); the
+    /// start-up sweep deletes files carrying it, so no template may produce it.
+    public static let temporaryFileMarker = "exportsync-partial"
+
+    /// Longest file name a template resolves to: 255 bytes (the file system's limit) minus what
+    /// the temp file's name adds: `.<name>.exportsync-partial-<random>`, the random part at
+    /// most 15 digits.
+    public static let maximumFileNameBytes = 255 - (3 + temporaryFileMarker.utf8.count + 15)
 
     /// The template text as written.
     public let text: String
@@ -86,7 +103,9 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         for component in skeleton.split(separator: "/", omittingEmptySubsequences: false) {
             if component.isEmpty { throw .emptyComponent }
             if component == ".." || component == "." { throw .escapesRoot(component: String(component)) }
+            if component.utf8.count > Self.maximumFileNameBytes { throw .componentTooLong(component: String(component), bytes: component.utf8.count) }
         }
+        if text.contains(Self.temporaryFileMarker) { throw .reservedMarker }
         self.text = text
         self.pieces = pieces
     }
@@ -109,9 +128,22 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         }.joined()
         return raw.split(separator: "/", omittingEmptySubsequences: true)
             .map { component in
-                component == "." || component == ".." ? "_" : String(component)
+                component == "." || component == ".." ? "_" : Self.fitted(String(component))
             }
             .joined(separator: "/")
+    }
+
+    /// `component` cut to ``maximumFileNameBytes`` on a character boundary, keeping a short
+    /// extension (`….pdf`), and never leaving the temp-file marker in it.
+    static func fitted(_ component: String) -> String {
+        var name = component.replacingOccurrences(of: temporaryFileMarker, with: "exportsync_partial")
+        guard name.utf8.count > maximumFileNameBytes else { return name }
+        let ext = (name as NSString).pathExtension
+        let keep = ext.isEmpty || ext.utf8.count > 16 ? "" : "." + ext
+        var stem = String(name.dropLast(keep.count))
+        while stem.utf8.count + keep.utf8.count > maximumFileNameBytes { stem.removeLast() }
+        name = stem + keep
+        return name
     }
 
     public var description: String { text }

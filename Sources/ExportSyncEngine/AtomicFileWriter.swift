@@ -1,4 +1,5 @@
 import Crypto
+import ExportSyncCore
 import Foundation
 public import NIOCore
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ import Glibc
 /// killed process carry ``temporaryMarker`` in their name and are swept at start-up.
 public final class AtomicFileWriter {
     /// Temp files are named `.<target name>.<marker>-<token>`; the sweeper removes only those.
-    public static let temporaryMarker = "exportsync-partial"
+    public static let temporaryMarker = PathTemplate.temporaryFileMarker
 
     /// What a committed file is.
     public struct Result: Sendable, Hashable {

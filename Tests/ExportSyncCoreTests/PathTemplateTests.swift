@@ -62,6 +62,27 @@ struct PathTemplateTests {
         #expect(sanitized.unicodeScalars.first != ".")
     }
 
+    @Test("a template carrying the partial-file marker, or a literal file name too long for its temp file, is refused")
+    func reservedAndOverlongTemplates() {
+        #expect(throws: PathTemplate.ValidationError.reservedMarker) { try PathTemplate("out/.report.exportsync-partial-1") }
+        let long = String(repeating: "n", count: PathTemplate.maximumFileNameBytes + 1)
+        #expect(throws: PathTemplate.ValidationError.componentTooLong(component: long + ".pdf", bytes: long.utf8.count + 4)) {
+            try PathTemplate("out/\(long).pdf")
+        }
+        #expect((try? PathTemplate("out/" + String(repeating: "n", count: PathTemplate.maximumFileNameBytes - 4) + ".pdf")) != nil)
+    }
+
+    @Test("a resolved file name always leaves room for the temp file's suffix, keeping its extension")
+    func resolvedNamesFit() throws {
+        let template = try PathTemplate("{job}-{filename}-{run}.pdf", extraPlaceholders: [])
+        let name = template.resolve(["job": String(repeating: "j", count: 150), "filename": String(repeating: "é", count: 150), "run": "7"])
+        #expect(name.utf8.count <= PathTemplate.maximumFileNameBytes, "\(name.utf8.count) bytes")
+        #expect(name.hasSuffix(".pdf"))
+        #expect(name.utf8.count + ".".utf8.count + ".exportsync-partial-".utf8.count + 15 <= 255)
+        let marked = try PathTemplate("{filename}").resolve(["filename": "a.exportsync-partial-9"])
+        #expect(!marked.contains(PathTemplate.temporaryFileMarker), "a server name cannot make a file the sweep deletes: \(marked)")
+    }
+
     @Test("secrets redact themselves")
     func secretRedaction() {
         let secret = Secret("hunter2")
