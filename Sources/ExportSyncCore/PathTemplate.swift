@@ -69,7 +69,7 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
         guard !text.hasSuffix("/") else { throw .endsWithSeparator }
         if text.contains("\0") { throw .forbiddenCharacter("NUL") }
         if let control = text.unicodeScalars.first(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) {
-            throw .forbiddenCharacter("control character U+" + String(control.value, radix: 16, uppercase: true).leftPadded(to: 4))
+            throw .forbiddenCharacter(String(format: "control character U+%04X", control.value))
         }
         if text.contains("\\") { throw .forbiddenCharacter("backslash") }
         let known = Self.commonPlaceholders + extraPlaceholders
@@ -191,11 +191,5 @@ public enum PathComponentSanitizer {
         case .nonspacingMark, .spacingMark, .enclosingMark: true
         default: false
         }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

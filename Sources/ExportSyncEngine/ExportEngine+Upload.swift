@@ -82,11 +82,11 @@ extension ExportEngine {
         for file in scan.settled {
             if let problem = Self.uploadProblem(name: file.name, size: file.size, inbox: inbox) {
                 log.error("\(file.name) is not uploaded: \(problem)", metadata: ["file": "\(file.name)"])
-                await offActor { Self.moveToFailed(path: file.path, inbox: inbox, report: "\(problem)\n", logger: log) }
+                try? await offActor { Self.moveToFailed(path: file.path, inbox: inbox, report: "\(problem)\n", logger: log) }
                 continue
             }
             let digest: String
-            do { digest = try await startedFileWork().run { try Self.sha256(ofFileAt: file.path) } } catch {
+            do { digest = try await offActor { try Self.sha256(ofFileAt: file.path) } } catch {
                 log.error("cannot read \(file.name) to hash it: \(error)", metadata: ["file": "\(file.name)"])
                 continue
             }
@@ -103,7 +103,7 @@ extension ExportEngine {
                 case .alreadyKnown(let upload) where upload.state == .confirmed:
                     log.notice("\(file.name) has the same content (sha256 \(digest)) as \(upload.sourcePath), already attached by run \(upload.runID.map(String.init) ?? "?") (operation \(upload.operationID.map(String.init) ?? "?")); not uploading it again, moving it to \(inbox.doneDirectory)",
                                metadata: ["file": "\(file.name)", "sha256": "\(digest)", "duplicate_content": "true"])
-                    await offActor { Self.moveFile(at: file.path, into: inbox.doneDirectory, logger: log) }
+                    try? await offActor { Self.moveFile(at: file.path, into: inbox.doneDirectory, logger: log) }
                 case .alreadyKnown(let upload):
                     if upload.sourcePath != file.path {
                         log.notice("\(file.name) has the same content (sha256 \(digest)) as \(upload.sourcePath), which run \(upload.runID.map(String.init) ?? "?") is uploading; it is not uploaded twice",
@@ -156,7 +156,7 @@ extension ExportEngine {
         let name = (finished.upload.sourcePath as NSString).lastPathComponent
         let state: UploadState
         if finished.run.phase == .done {
-            await offActor { Self.moveFile(at: finished.upload.sourcePath, into: inbox.doneDirectory, logger: log) }
+            try? await offActor { Self.moveFile(at: finished.upload.sourcePath, into: inbox.doneDirectory, logger: log) }
             log.info("\(name) is attached (sha256 \(finished.upload.sha256)); moved to \(inbox.doneDirectory)",
                      metadata: ["file": "\(name)", "sha256": "\(finished.upload.sha256)"])
             state = .confirmed
@@ -167,7 +167,7 @@ extension ExportEngine {
             state = .failed
         } else {
             let report = Self.errorReport(finished)
-            await offActor { Self.moveToFailed(path: finished.upload.sourcePath, inbox: inbox, report: report, logger: log) }
+            try? await offActor { Self.moveToFailed(path: finished.upload.sourcePath, inbox: inbox, report: report, logger: log) }
             state = .failed
         }
         do {
@@ -193,9 +193,10 @@ extension ExportEngine {
     }
 
     /// Writes `<name>.error.txt` into the failed folder, then moves the file beside it.
-    /// Runs a file move (with its directory fsync) on the file-work pool, off the actor.
-    private func offActor(_ move: @escaping @Sendable () -> Void) async {
-        try? await startedFileWork().run(move)
+    /// Runs blocking file work (hashing, a move with its directory fsync) on the file-work
+    /// pool, off the actor.
+    private func offActor<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await startedFileWork().run(work)
     }
 
     private static func moveToFailed(path: String, inbox: UploadInbox, report: String, logger log: Logger) {
@@ -265,7 +266,7 @@ extension ExportEngine {
         // The bytes sent must be the bytes claimed (and hashed): a file replaced in the inbox
         // after the claim is claimed again under its new content.
         guard let size = (try? FileManager.default.attributesOfItem(atPath: upload.sourcePath))?[.size] as? NSNumber,
-              let digest = try? await startedFileWork().run({ try Self.sha256(ofFileAt: upload.sourcePath) }) else {
+              let digest = try? await offActor({ try Self.sha256(ofFileAt: upload.sourcePath) }) else {
             await record(.abandoned(reason: "\(upload.sourcePath) disappeared from the inbox before it was uploaded"), run: run.id,
                          policy: policy, logger: log)
             return

@@ -72,7 +72,7 @@ public final class StateStore: Sendable {
         }
         // An existing file is checked before anything can write to it: opening the pool would
         // switch a foreign database to WAL and write to it even if it is then refused.
-        try Self.checkExistingFileReadOnly(path: path)
+        let found = try Self.checkExistingFileReadOnly(path: path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // The pool's WAL set-up resets the writer to NORMAL after `prepareDatabase` ran;
@@ -83,7 +83,6 @@ public final class StateStore: Sendable {
         }
         writer = GroupCommitQueue(pool: pool)
         do {
-            let found = try pool.read { db in try Self.checkOwnership(db, path: path) }
             switch mode {
             case .readWrite:
                 try StateSchema.migrator.migrate(pool)
@@ -100,12 +99,13 @@ public final class StateStore: Sendable {
     /// Refuses foreign and newer databases; returns the schema version found.
     /// Refuses a file that exists but is not SQLite (its 16-byte header), belongs to another
     /// application, or has a newer schema — reading it only, so a refused file stays
-    /// byte-for-byte what it was. An absent or empty file passes (it is created).
-    private static func checkExistingFileReadOnly(path: String) throws(StateStoreError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+    /// byte-for-byte what it was. Returns the schema version found: 0 for an absent or empty
+    /// file (it is created).
+    private static func checkExistingFileReadOnly(path: String) throws(StateStoreError) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
         let header = (try? handle.read(upToCount: 16)) ?? Data()
         try? handle.close()
-        guard !header.isEmpty else { return }
+        guard !header.isEmpty else { return 0 }
         guard header == Data("SQLite format 3\u{0}".utf8) else {
             throw .notADatabase(path: path, detail: "the file does not start with the SQLite header")
         }
@@ -115,7 +115,7 @@ public final class StateStore: Sendable {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
-            _ = try queue.read { db in try checkOwnership(db, path: path) }
+            return try queue.read { db in try checkOwnership(db, path: path) }
         } catch {
             throw openError(error, path: path)
         }

@@ -45,10 +45,8 @@ struct StateWriteFailureNotice: Codable, Sendable, Equatable {
     /// Where `status` looks, in order: the daemon's runtime directory (its own environment's,
     /// then the unit's `RuntimeDirectory=exportsync`), then the state directory.
     static func searchDirectories(environment: [String: String], stateDirectory: String) -> [String] {
-        var directories: [String] = []
-        if let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first { directories.append(String(runtime)) }
-        directories.append("/run/exportsync")
-        directories.append(stateDirectory)
+        var directories = [directory(environment: environment, stateDirectory: stateDirectory)]
+        for fallback in ["/run/exportsync", stateDirectory] where !directories.contains(fallback) { directories.append(fallback) }
         return directories
     }
 

@@ -75,8 +75,7 @@ struct CrashRecoveryTests {
             + "[[faults]]\nroute = \"storage.get\"\nkind = \"delay\"\nseconds = 0.2\n"
         let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: slowKickoffs, extraResources: resources + exports))
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        var jobs = (0..<workivaCount).map { job("crash-w\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
+        var jobs = (0..<workivaCount).map { attachmentJob("crash-w\($0)", attachment: "att-\($0)") }
         jobs += (0..<webadmitCount).map { job("crash-a\($0)", "webadmit-export", "export = \(90_000 + $0)", source: "admissions") }
         try harness.writeConfig(jobs: jobs.joined(), logLevel: "notice")
 

@@ -26,8 +26,7 @@ struct EchoedSecretTests {
             """
         let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults))
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        try harness.writeConfig(jobs: job("echo-w", "sample-attachment-export", locator + "attachment = \"att-a\"")
+        try harness.writeConfig(jobs: attachmentJob("echo-w", attachment: "att-a")
             + job("echo-a", "webadmit-export", "export = 86446", source: "admissions"))
 
         let result = try await harness.runOnce(timeout: 90)

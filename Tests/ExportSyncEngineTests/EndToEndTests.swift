@@ -97,6 +97,14 @@ func testScenario(downloadMode: String = "redirect", faults: String = "", extraR
     """
 }
 
+/// A sample-attachment export job of `name` for the test scenario's attachment `attachment`.
+func attachmentJob(_ name: String, attachment: String) -> String {
+    job(name, "sample-attachment-export", sampleLocator + "attachment = \"\(attachment)\"")
+}
+
+/// The test form, phase, matrix and sample every attachment job of the test scenario uses.
+let sampleLocator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
+
 /// A Workiva export job of `kind` with `keys`, writing `<job>.<ext>`.
 func job(_ name: String, _ kind: String, _ keys: String, source: String = "workiva") -> String {
     """
@@ -120,7 +128,7 @@ struct EndToEndTests {
     func everyKind() async throws {
         let harness = try await SandboxHarness(scenarioTOML: testScenario())
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
+        let locator = sampleLocator
         let scenario = harness.scenario
         // (job, kind, keys, source, the sandbox's content for it, the extension the file gets)
         let cases: [(String, String, String, String, SandboxContent?, String)] = [

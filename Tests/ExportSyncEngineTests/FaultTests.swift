@@ -88,9 +88,8 @@ struct FaultTests {
             """
         let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: resources))
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        var jobs = faulty.map { job("fault-\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
-        jobs.append(job("operation-failed", "sample-attachment-export", locator + "attachment = \"att-broken\""))
+        var jobs = faulty.map { attachmentJob("fault-\($0)", attachment: "att-\($0)") }
+        jobs.append(attachmentJob("operation-failed", attachment: "att-broken"))
         jobs.append(job("webadmit-status-500", "webadmit-export", "export = 86446", source: "admissions"))
         jobs.append(job("webadmit-empty", "webadmit-export", "export = 86448", source: "admissions"))
         try harness.writeConfig(jobs: jobs.joined())

@@ -12,6 +12,22 @@ struct TransientFaultTests {
     /// Timestamps are kept to the millisecond; allow that much rounding in lower bounds.
     static let slack = 0.01
 
+    /// A sandbox with `faults`, an attachment `att-<name>` per Workiva name, and a job `t-<name>`
+    /// for each of those and for each WebAdMIT export.
+    static func harness(faults: String, workiva names: [String], webAdmit exports: [String: Int]) async throws -> SandboxHarness {
+        let resources = names.map { "[[workiva.resources]]\nid = \"att-\($0)\"\nkind = \"attachment\"\nsize = 20000\n" }.joined(separator: "\n")
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: resources))
+        var jobs = names.map { attachmentJob("t-\($0)", attachment: "att-\($0)") }
+        jobs += exports.sorted { $0.key < $1.key }.map { job("t-\($0.key)", "webadmit-export", "export = \($0.value)", source: "admissions") }
+        do {
+            try harness.writeConfig(jobs: jobs.joined())
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+        return harness
+    }
+
     /// Runs `exportsync once`; every job `t-<name>` must end in one `done` run (the faults cost
     /// no scheduled export), each Workiva file byte-exact.
     static func runOnceExpectingEveryRunDone(
@@ -36,7 +52,6 @@ struct TransientFaultTests {
           .timeLimit(.minutes(3)))
     func transientFaultsAreRetriedAtTheServersPace() async throws {
         let names = ["k429", "k503", "kreset"]
-        let resources = names.map { "[[workiva.resources]]\nid = \"att-\($0)\"\nkind = \"attachment\"\nsize = 20000\n" }.joined(separator: "\n")
         let faults = """
             [[faults]]
             route = "workiva.kickoff"
@@ -79,13 +94,8 @@ struct TransientFaultTests {
             requests = [1]
             kind = "reset"
             """
-        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: resources))
+        let harness = try await Self.harness(faults: faults, workiva: names, webAdmit: ["w429": 86446, "wlost": 86447])
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        var jobs = names.map { job("t-\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
-        jobs.append(job("t-w429", "webadmit-export", "export = 86446", source: "admissions"))
-        jobs.append(job("t-wlost", "webadmit-export", "export = 86447", source: "admissions"))
-        try harness.writeConfig(jobs: jobs.joined())
 
         let (result, runs) = try await Self.runOnceExpectingEveryRunDone(harness, workiva: names, webAdmit: ["w429", "wlost"])
 
@@ -140,7 +150,6 @@ struct TransientFaultTests {
           .timeLimit(.minutes(3)))
     func lostRepliesAndOutagesAreRecovered() async throws {
         let names = ["kgone", "kdate"]
-        let resources = names.map { "[[workiva.resources]]\nid = \"att-\($0)\"\nkind = \"attachment\"\nsize = 20000\n" }.joined(separator: "\n")
         let outage = 15.0
         let faults = """
             [[faults]]
@@ -170,12 +179,8 @@ struct TransientFaultTests {
             requests = [1]
             kind = "resetAfterEffect"
             """
-        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: resources))
+        let harness = try await Self.harness(faults: faults, workiva: names, webAdmit: ["wgone": 86446])
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        var jobs = names.map { job("t-\($0)", "sample-attachment-export", locator + "attachment = \"att-\($0)\"") }
-        jobs.append(job("t-wgone", "webadmit-export", "export = 86446", source: "admissions"))
-        try harness.writeConfig(jobs: jobs.joined())
 
         let (result, runs) = try await Self.runOnceExpectingEveryRunDone(harness, workiva: names, webAdmit: ["wgone"])
         let journal = harness.server.journal()
@@ -278,8 +283,7 @@ struct TransientFaultTests {
         let resource = "[[workiva.resources]]\nid = \"att-wait\"\nkind = \"attachment\"\nsize = 20000\ntimeline = \(timeline)\n"
         let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: wait.faults, extraResources: resource))
         defer { Task { await harness.shutdown() } }
-        let locator = "test_form = \"tf\"\ntest_phase = \"tp\"\nmatrix = \"mx\"\nsample = \"sm\"\n"
-        try harness.writeConfig(jobs: job("wait", "sample-attachment-export", locator + "attachment = \"att-wait\""))
+        try harness.writeConfig(jobs: attachmentJob("wait", attachment: "att-wait"))
         let first = try ChildProcess(["run", "--log-target", "stderr", "--config", harness.configPath],
                                      environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "before-kill")
         var waitStart: JournalEntry?
