@@ -46,7 +46,7 @@ struct UploadCrashTests {
     /// was announced in the log as a possible duplicate, and every file is in `done/`.
     @Test("random kills: every file attached, duplicates only where announced")
     func randomKills() async throws {
-        let seed = ProcessInfo.processInfo.environment["EXPORTSYNC_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970)
+        let seed = ProcessInfo.processInfo.environment["EXPORTSYNC_CRASH_SEED"].flatMap(UInt64.init) ?? CrashRecoveryTests.defaultSeed
         print("upload crash test seed: \(seed) (rerun with EXPORTSYNC_CRASH_SEED=\(seed))")
         var random = SeededRandomNumberGenerator(seed: seed)
         let harness = try await SandboxHarness(scenarioTOML: uploadScenario())
