@@ -111,6 +111,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // MARK: The daemon's services (engine, reload, watchdog) and the builder run/once and tests share.
+        .target(
+            name: "ExportSyncDaemon",
+            dependencies: [
+                "ExportSyncConfig",
+                "ExportSyncStore",
+                "ExportSyncProviders",
+                "ExportSyncEngine",
+                "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: The command-line tool and daemon.
         .executableTarget(
             name: "exportsync",
@@ -120,6 +135,7 @@ let package = Package(
                 "ExportSyncStore",
                 "ExportSyncProviders",
                 "ExportSyncEngine",
+                "ExportSyncDaemon",
                 "ExportSyncSandbox",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -177,10 +177,4 @@ public struct DispatchState: Sendable {
         }
         return wakeAt
     }
-
-    /// The sleep until `wakeAt` seen at `now`: whole milliseconds rounded up (waking a fraction
-    /// early would find the work not yet due), at least one (a zero sleep would spin).
-    public static func sleep(until wakeAt: Date, now: Date) -> Duration {
-        .milliseconds(Int64((max(0.001, wakeAt.timeIntervalSince(now)) * 1_000).rounded(.up)))
-    }
 }

@@ -16,6 +16,13 @@ public struct EngineProgress: Sendable, Hashable {
     public var stateWriteFailure: StateWriteFailure?
     /// Runs waiting to retry a step after a transient failure.
     public var retrying = 0
+    /// Runs and polls handed to child tasks and not finished yet: 0 means the loop sleeps until
+    /// a due time, a retry time or a signal, with nothing of its own under way.
+    public var workInFlight = 0
+    /// The time this pass ran at, and when the loop wakes next unless a finished task, a reload
+    /// or a shutdown signals it sooner.
+    public var passAt: Date?
+    public var wakesAt: Date?
 
     /// The state database refused a write (disk full, I/O error, read-only): all work waits.
     public struct StateWriteFailure: Sendable, Hashable {

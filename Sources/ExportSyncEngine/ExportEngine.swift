@@ -193,11 +193,14 @@ public actor ExportEngine {
                 await scheduleUploadJobs(now: now, mode: mode)
                 let dispatched = await dispatchWork(now: now, group: &group)
                 await refreshProgress(now: now)
+                let wakeAt = await wakeTime(dispatchedAt: now, mode: mode)
+                progress.passAt = now
+                progress.wakesAt = wakeAt
                 onPass(progress)
                 if mode == .once, dispatched == 0, dispatch.isIdle, await nothingLeft() {
                     break
                 }
-                await wake.wait(timeout: await sleepDuration(dispatchedAt: now, mode: mode))
+                await wake.wait(until: wakeAt, clock: clock)
             }
             group.cancelAll()
         }
@@ -411,6 +414,7 @@ public actor ExportEngine {
 
     private func refreshProgress(now: Date) async {
         progress.starting = dispatch.startingCount
+        progress.workInFlight = dispatch.runCount + dispatch.pollCount
         progress.downloading = dispatch.downloadingCount
         if dispatch.downloadingCount == 0 { progress.downloadedBytes = 0; progress.downloadTotalBytes = 0 }
         progress.nextDueAt = earliestDue.flatMap { $0 == .distantFuture ? nil : $0 }
@@ -431,16 +435,16 @@ public actor ExportEngine {
         return remaining.allSatisfy { jobs[$0.run.job] == nil && $0.run.phase == .polling }
     }
 
-    /// Until the next poll, the next due job, a run's next attempt, or the end of a pause for
-    /// failed state writes — at most `maximumSleep` (``DispatchState/wakeTime(dispatchedAt:maximumSleep:earliestDue:earliestScheduledWork:pausedUntil:)``).
-    private func sleepDuration(dispatchedAt: Date, mode: Mode) async -> Duration {
-        let wakeAt = DispatchState.wakeTime(
+    /// When the loop wakes unless signalled: the next poll, the next due job, a run's next
+    /// attempt, or the end of a pause for failed state writes — at most `maximumSleep` after the
+    /// pass (``DispatchState/wakeTime(dispatchedAt:maximumSleep:earliestDue:earliestScheduledWork:pausedUntil:)``).
+    private func wakeTime(dispatchedAt: Date, mode: Mode) async -> Date {
+        DispatchState.wakeTime(
             dispatchedAt: dispatchedAt,
             maximumSleep: Double(limits.maximumSleep.components.seconds) + Double(limits.maximumSleep.components.attoseconds) / 1e18,
             earliestDue: mode == .daemon ? earliestDue : nil,
             earliestScheduledWork: try? await store.earliestScheduledWork(after: dispatchedAt),
             pausedUntil: stateWriteFailure?.retryAt)
-        return DispatchState.sleep(until: wakeAt, now: clock.now)
     }
 }
 

@@ -10,9 +10,10 @@ public enum SourceClient: Sendable {
     case workiva(WorkivaClient, WorkivaSourceSpec)
     case webadmit(WebAdmitClient, WebAdmitSourceSpec)
 
-    /// Builds a client for every source of `configuration` with the resolved `secrets`.
+    /// Builds a client for every source of `configuration` with the resolved `secrets`; every
+    /// token expiry, rate limit and retry wait reads `clock`.
     public static func makeAll(configuration: Configuration, secrets: [String: Secret], httpClient: HTTPClient,
-                               settings: ProviderSettings, logger: Logger) -> [String: SourceClient] {
+                               settings: ProviderSettings, clock: any ProviderClock, logger: Logger) -> [String: SourceClient] {
         var clients: [String: SourceClient] = [:]
         for (name, source) in configuration.sources {
             guard let secret = secrets[name] else { continue }
@@ -21,10 +22,10 @@ public enum SourceClient: Sendable {
             switch source {
             case .workiva(let spec):
                 clients[name] = .workiva(WorkivaClient(source: spec, clientSecret: secret, httpClient: httpClient,
-                                                       logger: sourceLogger, settings: settings), spec)
+                                                       logger: sourceLogger, clock: clock, settings: settings), spec)
             case .webadmit(let spec):
                 clients[name] = .webadmit(WebAdmitClient(source: spec, apiKey: secret, httpClient: httpClient,
-                                                         logger: sourceLogger, settings: settings), spec)
+                                                         logger: sourceLogger, clock: clock, settings: settings), spec)
             }
         }
         return clients

@@ -1,3 +1,5 @@
+public import ExportSyncProviders
+public import Foundation
 import Synchronization
 
 /// Wakes the engine's loop early: a finished task, a reload, or a shutdown request.
@@ -27,11 +29,15 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns on a signal, when `timeout` has passed, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    /// Returns on a signal, when `clock` reaches `deadline`, or when the task is cancelled.
+    func wait(until deadline: Date, clock: any ProviderClock) async {
         let timer = Task { [self] in
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { signal() }
+            do {
+                try await clock.sleep(until: deadline)
+                signal()
+            } catch {
+                // Cancelled: the wait already ended.
+            }
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

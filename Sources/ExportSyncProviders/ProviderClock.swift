@@ -7,6 +7,16 @@ public protocol ProviderClock: Sendable {
     var now: Date { get }
     /// Suspends for `seconds` (throws `CancellationError` when the task is cancelled).
     func sleep(seconds: Double) async throws
+    /// Suspends until `deadline` (returns at once when it has passed).
+    func sleep(until deadline: Date) async throws
+}
+
+extension ProviderClock {
+    /// Sleeps for the time from now until `deadline`.
+    public func sleep(until deadline: Date) async throws {
+        let seconds = deadline.timeIntervalSince(now)
+        if seconds > 0 { try await sleep(seconds: seconds) }
+    }
 }
 
 /// The real clock.

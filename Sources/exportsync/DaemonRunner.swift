@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Crypto
 import ExportSyncConfig
 import ExportSyncCore
+import ExportSyncDaemon
 import ExportSyncEngine
 import ExportSyncProviders
 import ExportSyncStore
@@ -114,19 +115,18 @@ struct DaemonRunner {
         providerSettings.tokenIssued = { token in redactor.addIssued(token) }
         let settings = providerSettings
         let watchdog = (try? WatchdogConfiguration.fromEnvironment(environment)).flatMap { $0 }
-        // The loop reports progress at least every half watchdog interval, so a healthy engine is
-        // never mistaken for a wedged one.
-        var limits = ExportEngine.Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
-        if let watchdog {
-            limits.maximumSleep = min(limits.maximumSleep, watchdog.pingInterval / 2)
-            logger.info("watchdog armed: a ping offered every \(watchdog.pingInterval), the loop passes at least every \(limits.maximumSleep)",
-                        metadata: ["watchdog_ping_ms": "\(Self.milliseconds(watchdog.pingInterval))",
-                                   "loop_max_sleep_ms": "\(Self.milliseconds(limits.maximumSleep))"])
-        }
-        let engine = ExportEngine(
+        let clientClock = SystemProviderClock()
+        let failureNotice = StateWriteFailureNoticeFile(
+            directory: StateWriteFailureNotice.directory(environment: environment, stateDirectory: configuration.daemon.stateDirectory),
+            stateDirectory: configuration.daemon.stateDirectory)
+        let application = DaemonApplication(
             configuration: configuration,
-            clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings, logger: logger),
-            store: store, logger: logger, limits: limits)
+            clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings,
+                                          clock: clientClock, logger: logger),
+            store: store, mode: mode, clock: clientClock, notifier: notifier, watchdog: watchdog, logger: logger,
+            onPass: { progress in failureNotice.update(progress.stateWriteFailure) },
+            onStop: { failureNotice.remove() })
+        let engine = application.engine
         let outcome: ExportEngine.Outcome
         do {
             let preparation = try await engine.prepare()
@@ -134,9 +134,14 @@ struct DaemonRunner {
             let prepared = clock.now
             logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume, \(preparation.pollingRuns) waiting on their operations; configuration loaded in \(Self.seconds(configLoaded - started)) s, state recovered in \(Self.seconds(prepared - configLoaded)) s",
                           metadata: ["config": "\(configuration.filePath)"])
-            outcome = try await serve(engine: engine, configuration: configuration, watchdog: watchdog, notifier: notifier, logger: logger,
-                                      reload: { try await reloadConfiguration(loader: loader, loaded: loaded, engine: engine, httpClient: httpClient,
-                                                                              settings: settings, redactor: redactor, logger: logger) })
+            // Trap SIGHUP before READY=1: systemd may send a reload as soon as it sees READY, and an
+            // untrapped SIGHUP would end the process.
+            let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
+            outcome = try await application.run(
+                reloads: reloadSignals.map { _ in () },
+                reload: { try await reloadConfiguration(loader: loader, loaded: loaded, engine: engine, httpClient: httpClient,
+                                                        settings: settings, clock: clientClock, redactor: redactor, logger: logger) },
+                gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
             try? await httpClient.shutdown()
             logger.critical("exportsync stopped: \(error)")
@@ -146,62 +151,8 @@ struct DaemonRunner {
         return outcome
     }
 
-    /// Runs the engine and its companions until the engine returns or a signal stops it.
-    private func serve(engine: ExportEngine, configuration: Configuration, watchdog: WatchdogConfiguration?, notifier: ServiceNotifier,
-                       logger: Logger, reload: @escaping @Sendable () async throws -> Void) async throws -> ExportEngine.Outcome {
-        let keeper = watchdog.map { WatchdogKeeper(configuration: $0, notifier: notifier) }
-        // Trap SIGHUP before READY=1: systemd may send a reload as soon as it sees READY, and an
-        // untrapped SIGHUP would end the process.
-        let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
-        let outcomeBox = OutcomeBox()
-        let mode = self.mode
-        let statusLine = StatusLineThrottle(notifier: notifier)
-        let failureNotice = StateWriteFailureNoticeFile(
-            directory: StateWriteFailureNotice.directory(environment: environment, stateDirectory: configuration.daemon.stateDirectory),
-            stateDirectory: configuration.daemon.stateDirectory)
-        let engineService = ClosureService {
-            notifier.ready(status: "ready: \(configuration.jobs.count) job(s)")
-            let outcome = await cancelWhenGracefulShutdown {
-                await engine.run(mode: mode) { progress in
-                    keeper?.engineDidProgress()
-                    statusLine.update(progress.statusLine)
-                    failureNotice.update(progress.stateWriteFailure)
-                }
-            }
-            failureNotice.remove()
-            outcomeBox.set(outcome)
-        }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: engineService, successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: ClosureService {
-                try? await gracefulShutdown()
-                notifier.stopping(status: "stopping: finishing database writes")
-                logger.notice("shutting down")
-            }, successTerminationBehavior: .ignore),
-            .init(service: ClosureService {
-                for await _ in reloadSignals.cancelOnGracefulShutdown() {
-                    notifier.reloading(status: "reloading configuration")
-                    do {
-                        try await reload()
-                    } catch {
-                        logger.error("reload rejected, keeping the current configuration: \(error)")
-                    }
-                    notifier.ready(status: "ready")
-                }
-            }, successTerminationBehavior: .ignore),
-        ]
-        if let keeper {
-            services.append(.init(service: ClosureService { await cancelWhenGracefulShutdown { await keeper.run() } },
-                                  successTerminationBehavior: .ignore))
-        }
-        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
-        try await ServiceGroup(configuration: groupConfiguration).run()
-        return outcomeBox.value ?? ExportEngine.Outcome()
-    }
-
     private func reloadConfiguration(loader: ConfigurationLoader, loaded: LoadedConfiguration, engine: ExportEngine, httpClient: HTTPClient,
-                                     settings: ProviderSettings, redactor: SecretRedactor, logger: Logger) async throws {
+                                     settings: ProviderSettings, clock: any ProviderClock, redactor: SecretRedactor, logger: Logger) async throws {
         let configuration: Configuration
         let file: ConfigurationFile
         do {
@@ -232,7 +183,8 @@ struct DaemonRunner {
         redactor.add(secrets.values.map { $0.reveal() })
         try await engine.reload(
             configuration: configuration,
-            clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings, logger: logger))
+            clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings,
+                                          clock: clock, logger: logger))
         logger.notice("configuration reloaded: \(configuration.jobs.count) job(s)")
     }
 }
@@ -241,10 +193,6 @@ extension DaemonRunner {
     /// `duration` in seconds with millisecond precision, for log lines.
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }
 
@@ -282,30 +230,6 @@ final class LoadedConfiguration: Sendable {
 struct ReloadRejected: Error, CustomStringConvertible {
     var reason: String
     var description: String { reason }
-}
-
-/// Holds the engine's outcome across the service boundary.
-final class OutcomeBox: Sendable {
-    private let storage = Mutex<ExportEngine.Outcome?>(nil)
-    func set(_ outcome: ExportEngine.Outcome) { storage.withLock { $0 = outcome } }
-    var value: ExportEngine.Outcome? { storage.withLock { $0 } }
-}
-
-/// Sends `STATUS=` only when the line changed, so a busy engine does not flood systemd.
-final class StatusLineThrottle: Sendable {
-    private let notifier: ServiceNotifier
-    private let last = Mutex<String>("")
-
-    init(notifier: ServiceNotifier) { self.notifier = notifier }
-
-    func update(_ line: String) {
-        let changed = last.withLock { previous in
-            guard previous != line else { return false }
-            previous = line
-            return true
-        }
-        if changed { notifier.status(line) }
-    }
 }
 
 extension Logger.Level {
