@@ -201,7 +201,10 @@ let package = Package(
             name: "ExportSyncDaemonTests",
             dependencies: [
                 "exportsync", "TestSupport", "ExportSyncSandbox", "ExportSyncStore", "ExportSyncCore",
+                "ExportSyncDaemon", "ExportSyncEngine", "ExportSyncConfig", "ExportSyncProviders", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

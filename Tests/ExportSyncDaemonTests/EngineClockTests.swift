@@ -1,0 +1,178 @@
+import ExportSyncCore
+import ExportSyncDaemon
+import ExportSyncEngine
+import ExportSyncSandbox
+import ExportSyncStore
+import Foundation
+import Logging
+import Systemd
+import Testing
+
+/// The engine's timing, in-process on a stepped clock: schedules, polls at the server's
+/// `Retry-After`, deadlines, watchdog pings and reloads happen at exactly the times they are
+/// due — never before, and without waiting for anything else — whatever the machine's load.
+@Suite("The engine on a stepped clock", .timeLimit(.minutes(2)))
+struct EngineClockTests {
+    /// Kick-offs the sandbox received for Workiva exports.
+    static func kickoffs(_ fixture: DaemonFixture) -> Int {
+        fixture.server.journal().filter { $0.method == "POST" && $0.path.hasSuffix("/export") }.count
+    }
+
+    /// Polls the sandbox received for Workiva operations.
+    static func polls(_ fixture: DaemonFixture) -> Int {
+        fixture.server.journal().filter { $0.method == "GET" && $0.path.contains("/operations/") }.count
+    }
+
+    @Test("a job every hour: its run starts at once, the next exactly at its due time and not a millisecond before")
+    func scheduleSlotsAreExact() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "1h")])
+            let daemon = try await InProcessDaemon.start(fixture)
+            let startedAt = daemon.clock.now
+            // Instant operations: the whole run (kick-off, poll, download) happens at the start time.
+            #expect(fixture.output(DaemonJobs.evidencePDFPath) != nil)
+            #expect(Self.kickoffs(fixture) == 1)
+            let nextDue = try #require(try await daemon.store.job(named: "evidence-pdf")?.nextDueAt)
+            #expect(nextDue == startedAt.addingTimeInterval(3_600))
+
+            try await daemon.advance(to: nextDue.addingTimeInterval(-0.001))
+            #expect(Self.kickoffs(fixture) == 1, "kicked off before the job was due")
+            try await daemon.advance(to: nextDue)
+            #expect(Self.kickoffs(fixture) == 2)
+            // One jump over three slots: one run for the slot it lands in, none to catch up.
+            try await daemon.advance(by: 3 * 3_600 + 1)
+            #expect(Self.kickoffs(fixture) == 3)
+            try await daemon.stop()
+        }
+    }
+
+    @Test("polls go out exactly when the server's Retry-After says: at kick-off + 5 s, then every 30 s")
+    func pollsFollowRetryAfterExactly() async throws {
+        let timeline = OperationTimeline(polls: 2, seconds: 0, kickoffRetryAfter: 5, retryAfter: [30])
+        try await DaemonFixture.with(DaemonScenario.instant(except: "document-1", timeline: timeline)) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d")])
+            let daemon = try await InProcessDaemon.start(fixture)
+            #expect(Self.kickoffs(fixture) == 1)
+            #expect(Self.polls(fixture) == 0)
+            try await daemon.advance(by: 4.999)
+            #expect(Self.polls(fixture) == 0, "polled before the kick-off's Retry-After")
+            try await daemon.advance(by: 0.001)
+            #expect(Self.polls(fixture) == 1)
+            for poll in 2...3 {
+                try await daemon.advance(by: 29.999)
+                #expect(Self.polls(fixture) == poll - 1, "poll \(poll) went out before Retry-After")
+                try await daemon.advance(by: 0.001)
+                #expect(Self.polls(fixture) == poll)
+            }
+            // The third poll completed the operation: the file is there, with no further poll.
+            #expect(fixture.output(DaemonJobs.boardMemoPDFPath) != nil)
+            try await daemon.advance(by: 600)
+            #expect(Self.polls(fixture) == 3)
+            try await daemon.stop()
+        }
+    }
+
+    @Test("a run past its deadline fails at the deadline, not at the next poll after it")
+    func deadlinesAreExact() async throws {
+        let never = OperationTimeline(polls: 1_000, seconds: 0, kickoffRetryAfter: 5, retryAfter: [45])
+        try await DaemonFixture.with(DaemonScenario.instant(except: "document-1", timeline: never)) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d") + "deadline = \"10m\"\n"])
+            let daemon = try await InProcessDaemon.start(fixture)
+            let run = try #require(try await daemon.store.unfinishedRuns().first?.run)
+            #expect(run.deadline == daemon.clock.now.addingTimeInterval(600))
+            try await daemon.advance(to: run.deadline.addingTimeInterval(-0.001))
+            #expect(try await daemon.store.run(id: run.id)?.phase == .polling)
+            let pollsBefore = Self.polls(fixture)
+            try await daemon.advance(to: run.deadline)
+            let failed = try #require(try await daemon.store.run(id: run.id))
+            #expect(failed.phase == .failed, "the run is \(failed.phase) at its deadline")
+            #expect(Self.polls(fixture) == pollsBefore, "a poll went out at or after the deadline")
+            try await daemon.stop()
+        }
+    }
+}
+
+/// The watchdog and reloads, in-process on the stepped clock.
+@Suite("The daemon's services on a stepped clock", .timeLimit(.minutes(2)))
+struct DaemonServiceClockTests {
+    /// Waits until the watchdog keeper sleeps towards its next tick, one ping interval from now.
+    static func keeperRearmed(_ daemon: InProcessDaemon, interval: Double) async throws {
+        let next = daemon.clock.now.addingTimeInterval(interval)
+        try await daemon.waitFor("the watchdog's next tick at \(next)") { daemon.clock.sleepers.contains { $0.deadline == next } }
+    }
+
+    @Test("watchdog: one ping per interval while the loop passes, none while it is wedged, one at once when it recovers")
+    func watchdogFollowsTheLoop() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "6h")])
+            let daemon = try await InProcessDaemon.start(fixture, watchdog: WatchdogConfiguration(timeout: .seconds(20)),
+                                                         notifySocket: fixture.notifySocket.path)
+            let keeper = try #require(daemon.application.watchdogKeeper)
+            // Nothing is due for six hours, yet the loop passes every 5 s: half the 10 s ping interval.
+            #expect(daemon.log.with("loop_max_sleep_ms", "5000").count == 1)
+            let idle = try #require(daemon.observedPasses.last?.progress)
+            #expect(idle.wakesAt == idle.passAt.map { $0.addingTimeInterval(5) })
+            let passes = daemon.observedPasses.count
+            for tick in 1...3 {
+                try await daemon.advance(by: 10)
+                try await Self.keeperRearmed(daemon, interval: 10)
+                #expect(keeper.pingCount == tick)
+            }
+            #expect(daemon.observedPasses.count == passes + 3, "one pass per wake-up of the loop")
+
+            // The loop wedges inside its next pass (which still vouches for itself once).
+            daemon.holdLoop()
+            let held = daemon.observedPasses.count
+            daemon.clock.advance(by: 5)
+            try await daemon.waitFor("the loop to enter its held pass") { daemon.observedPasses.count > held }
+            daemon.clock.advance(by: 5)
+            try await Self.keeperRearmed(daemon, interval: 10)
+            #expect(keeper.pingCount == 4, "the held pass's own progress report is vouched for once")
+            for _ in 1...3 {
+                daemon.clock.advance(by: 10)
+                try await Self.keeperRearmed(daemon, interval: 10)
+                #expect(keeper.pingCount == 4, "pinged while the loop was wedged")
+            }
+            // It recovers: its next pass pings at once, without waiting for the next tick.
+            daemon.releaseLoop()
+            try await daemon.waitUntilIdle()
+            #expect(keeper.pingCount == 5)
+            try await fixture.notifySocket.waitFor("five WATCHDOG=1 datagrams", timeout: .seconds(30)) { _ in
+                fixture.notifySocket.received.filter(\.isWatchdogPing).count == 5
+            }
+            try await daemon.stop()
+            #expect(fixture.notifySocket.received.filter(\.isWatchdogPing).count == 5)
+        }
+    }
+
+    @Test("reload: an added job runs at the same instant, a removed job stops being scheduled, a broken file changes nothing")
+    func reloadChangesTheJobsInPlace() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "6h")])
+            let daemon = try await InProcessDaemon.start(fixture)
+            let startedAt = daemon.clock.now
+            #expect(EngineClockTests.kickoffs(fixture) == 1)
+
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "6h"), DaemonJobs.boardMemoPDF(every: "1d")])
+            try await daemon.reload()
+            #expect(daemon.clock.now == startedAt)
+            #expect(EngineClockTests.kickoffs(fixture) == 2)
+            #expect(fixture.output(DaemonJobs.boardMemoPDFPath) != nil)
+
+            try fixture.writeConfig(text: "[daemon\nthis is not TOML")
+            let errors = daemon.log.all.filter { $0.level == .error }.count
+            daemon.requestReload()
+            try await daemon.waitFor("the rejected reload's error") { daemon.log.all.filter { $0.level == .error }.count > errors }
+
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d")])
+            try await daemon.reload()
+            #expect(daemon.log.with("job", "evidence-pdf").contains { $0.level == .notice }, "no notice that evidence-pdf left the configuration")
+            // Six hours on, the removed job's slot comes and goes without a run; the kept job's schedule is untouched.
+            try await daemon.advance(by: 6 * 3_600)
+            #expect(EngineClockTests.kickoffs(fixture) == 2)
+            try await daemon.advance(by: 18 * 3_600)
+            #expect(EngineClockTests.kickoffs(fixture) == 3)
+            try await daemon.stop()
+        }
+    }
+}
