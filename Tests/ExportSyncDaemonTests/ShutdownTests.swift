@@ -21,7 +21,6 @@ struct ShutdownTests {
                 fixture.server.journal().contains { $0.method == "GET" && $0.path.hasPrefix("/operations/") }
             }
             try #require(pollStarted, "the poll never reached the sandbox:\n\(daemon.logTail())")
-            try await Task.sleep(for: .milliseconds(200))
 
             let beforeStop = MonotonicClock.microseconds()
             daemon.send(SIGTERM)

@@ -117,7 +117,8 @@ struct StateStoreRecoveryTests {
         #expect(actionable.isEmpty)
         #expect(firstPolls.count == 50)
         #expect(zip(firstPolls, firstPolls.dropFirst()).allSatisfy { $0.0.nextPollAt <= $0.1.nextPollAt })
-        #expect(startup < .seconds(2), "startup must not grow with the backlog: \(startup)")
+        // How long this takes is scripts/bench's claim (case 4, READY with 100,000 runs
+        // waiting), measured there against a baseline; a loaded machine makes any bound here luck.
 
         // Full recovery of every polling run still works and keeps next_poll_at order.
         var recovered: [UnfinishedRun] = []

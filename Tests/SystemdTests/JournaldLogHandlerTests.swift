@@ -225,20 +225,21 @@ struct JournaldLogHandlerTests {
         #expect(fallback.readAvailable() == "<3>cannot open [REDACTED] store\\nretrying job=\"a b\"\n")
     }
 
-    @Test("A journal that stops reading blocks each entry at most the send timeout, then falls back")
-    func fullQueueFallsBackQuickly() throws {
+    /// The send timeout itself is the kernel's (`SO_SNDTIMEO`); what is ours is that a full
+    /// queue ends in the fallback, with every entry written somewhere, instead of a logger
+    /// that blocks forever. (No wall-clock bound: a loaded machine stretches any.)
+    @Test("A journal that stops reading: entries fall back to the line writer once its queue is full", .timeLimit(.minutes(1)))
+    func fullQueueFallsBack() throws {
         let fixture = try Fixture(sendTimeout: .milliseconds(20))
         let logger = fixture.logger()
-        let clock = ContinuousClock()
-        var slowest = Duration.zero
         var sent = 0
         // The listener never reads: the kernel queue fills after a few hundred entries at most.
         while fixture.fallback.readAvailable().isEmpty, sent < 20_000 {
-            let elapsed = clock.measure { logger.info("entry \(sent)") }
-            slowest = max(slowest, elapsed)
+            logger.info("entry \(sent)")
             sent += 1
         }
         #expect(sent < 20_000, "the queue never filled")
-        #expect(slowest < .seconds(1))
+        logger.info("after the queue filled")
+        #expect(fixture.fallback.readAvailable().contains("after the queue filled"))
     }
 }
