@@ -176,3 +176,70 @@ struct DaemonServiceClockTests {
         }
     }
 }
+
+/// The state database refuses writes, in-process on the stepped clock: every retry and log
+/// line is checked against the back-off the engine announced, to the millisecond.
+@Suite("State write failures on a stepped clock", .timeLimit(.minutes(2)))
+struct StateWriteBackoffClockTests {
+    @Test("writes refused while polling: nothing is retried before the announced time, the pause doubles, one error per pause, the run completes after")
+    func refusedWritesBackOffExactly() async throws {
+        let scenario = DaemonScenario.instant(
+            except: "attachment-1", timeline: OperationTimeline(polls: 40, seconds: 0, kickoffRetryAfter: 1, retryAfter: [1]))
+        try await DaemonFixture.with(scenario) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF()])
+            let daemon = try await InProcessDaemon.start(fixture)
+            for _ in 0..<3 { try await daemon.advanceToNextWake() }
+            let pollsBefore = EngineClockTests.polls(fixture)
+            #expect(pollsBefore == 3, "one poll a second from kick-off + 1 s")
+
+            try StateWriteFailureTests.refuseWrites(fixture.databasePath)
+            let refusedAt = daemon.clock.now
+            var pollTimes: [Date] = []
+            var announced: [EngineProgressFailure] = []
+            while daemon.clock.now < refusedAt.addingTimeInterval(60) {
+                let polls = EngineClockTests.polls(fixture)
+                let now = try await daemon.advanceToNextWake()
+                if EngineClockTests.polls(fixture) > polls { pollTimes.append(now) }
+                if let failure = daemon.observedPasses.last?.progress.stateWriteFailure,
+                   announced.last.map({ $0.failures != failure.failures }) ?? true {
+                    announced.append(EngineProgressFailure(failures: failure.failures, since: failure.since, retryAt: failure.retryAt, announcedAt: now))
+                    #expect(daemon.observedPasses.last?.progress.statusLine.contains("state database not writable") == true)
+                }
+            }
+            print("measured: \(pollTimes.count) poll(s) in 60 s of refused writes, at +\(pollTimes.map { String(format: "%.3f", $0.timeIntervalSince(refusedAt)) }.joined(separator: ", +")) s")
+            // The pause doubles (1, 2, 4, 8, 16, 32 s before jitter, halved at most): at most seven polls in a minute, not sixty.
+            #expect(announced.map(\.failures) == Array(1...announced.count))
+            #expect((5...7).contains(announced.count), "\(announced.count) pauses in 60 s")
+            for (earlier, later) in zip(announced, announced.dropFirst()) {
+                #expect(later.retryAt.timeIntervalSince(later.since) > earlier.retryAt.timeIntervalSince(earlier.since))
+                #expect(later.since == announced[0].since)
+            }
+            // No poll went out during a pause: each came at or after the retry time announced before it.
+            for time in pollTimes.dropFirst() {
+                let inForce = try #require(announced.last { $0.announcedAt < time })
+                #expect(time >= inForce.retryAt, "a poll at \(time) inside the pause until \(inForce.retryAt)")
+            }
+            #expect(pollTimes.count <= announced.count + 1)
+            // One error line per pause, not one per attempt.
+            #expect(daemon.log.with("state_write_failures").filter { $0.level == .error }.count == announced.count)
+
+            try StateWriteFailureTests.acceptWrites(fixture.databasePath)
+            for _ in 0..<60 where fixture.output(DaemonJobs.evidencePDFPath) == nil { try await daemon.advanceToNextWake() }
+            let expected = try #require(scenario.expectedWorkivaContent(resource: "attachment-1", format: "pdf"))
+            #expect(fixture.output(DaemonJobs.evidencePDFPath) == Data(expected.bytes()), "the file is byte-exact")
+            #expect(daemon.observedPasses.last?.progress.stateWriteFailure == nil)
+            #expect(daemon.observedPasses.last?.progress.runsFailed == 0)
+            #expect(try await daemon.store.run(id: 1)?.phase == .done)
+            try await daemon.stop()
+        }
+    }
+}
+
+/// One announced pause: its failure count, when the failures began, the retry time, and the
+/// clock's time at the pass that first showed it.
+struct EngineProgressFailure: Sendable {
+    var failures: Int
+    var since: Date
+    var retryAt: Date
+    var announcedAt: Date
+}

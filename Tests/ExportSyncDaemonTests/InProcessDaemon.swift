@@ -136,6 +136,14 @@ final class InProcessDaemon: Sendable {
         try await waitUntilIdle(sourceLocation: sourceLocation)
     }
 
+    /// Moves the clock to the loop's next wake time and returns it, once the engine is idle again.
+    @discardableResult
+    func advanceToNextWake(sourceLocation: SourceLocation = #_sourceLocation) async throws -> Date {
+        let wakesAt = try #require(passes.withLock { $0.last?.progress.wakesAt }, sourceLocation: sourceLocation)
+        try await advance(to: wakesAt, sourceLocation: sourceLocation)
+        return wakesAt
+    }
+
     /// Asks for a reload (what SIGHUP does) and waits until the engine is idle after it.
     func reload(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let before = passes.withLock { $0.count }

@@ -7,3 +7,13 @@ func waitUntil(timeout: Duration, _ condition: () -> Bool) async -> Bool {
     }
     return true
 }
+
+/// ``waitUntil(timeout:_:)`` for a condition that awaits (a command run, a database read).
+func waitUntil(timeout: Duration, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while await !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
