@@ -204,6 +204,7 @@ let package = Package(
                 "ExportSyncDaemon", "ExportSyncEngine", "ExportSyncConfig", "ExportSyncProviders", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -1,3 +1,4 @@
+import Crypto
 import ExportSyncCore
 import ExportSyncDaemon
 import ExportSyncEngine
@@ -242,4 +243,71 @@ struct EngineProgressFailure: Sendable {
     var since: Date
     var retryAt: Date
     var announcedAt: Date
+}
+
+/// Upload inboxes, in-process on the stepped clock: the test dates each write of a growing file
+/// on the daemon's clock, so "quiet for the settle time" is exact, not a race with a writer.
+@Suite("Upload inboxes on a stepped clock", .timeLimit(.minutes(2)))
+struct UploadInboxClockTests {
+    static func uploadJob(inbox: URL) -> String {
+        """
+        [[jobs]]
+        name = "evidence-upload"
+        source = "workiva"
+        kind = "sample-attachment-upload"
+        test_form = "tf-1"
+        test_phase = "tp-1"
+        matrix = "mx-1"
+        sample = "sample-1"
+        inbox = "\(inbox.path)"
+        settle = "10s"
+        every = "1s"
+        deadline = "2m"
+
+        """
+    }
+
+    @Test("a file appended to every 3 s for 15 s is left alone, then uploaded once, whole, 10 s after its last write")
+    func growingFileSettlesExactly() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            let inbox = fixture.directory.appendingPathComponent("inbox")
+            try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+            try fixture.writeConfig(jobs: [Self.uploadJob(inbox: inbox)])
+            let daemon = try await InProcessDaemon.start(fixture)
+            let file = inbox.appendingPathComponent("scan.tiff")
+            var written: [UInt8] = []
+            func append(_ count: Int) throws {
+                let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ written.count) }
+                if FileManager.default.fileExists(atPath: file.path) {
+                    let handle = try FileHandle(forWritingTo: file)
+                    try handle.seekToEnd()
+                    try handle.write(contentsOf: Data(bytes))
+                    try handle.close()
+                } else {
+                    try Data(bytes).write(to: file)
+                }
+                written += bytes
+                // The write happened "now" on the daemon's clock.
+                try FileManager.default.setAttributes([.modificationDate: daemon.clock.now], ofItemAtPath: file.path)
+            }
+            try append(20_000)
+            for _ in 1...5 {
+                try await daemon.advance(by: 3)
+                #expect(await fixture.server.receivedUploads().isEmpty, "uploaded while the file was still growing")
+                try append(20_000)
+            }
+            let lastWrite = daemon.clock.now
+            try await daemon.advance(to: lastWrite.addingTimeInterval(9.999))
+            #expect(await fixture.server.receivedUploads().isEmpty, "uploaded before the file had been quiet for 10 s")
+            try await daemon.advance(to: lastWrite.addingTimeInterval(10))
+            for _ in 0..<20 where !FileManager.default.fileExists(atPath: inbox.appendingPathComponent("done/scan.tiff").path) {
+                try await daemon.advanceToNextWake()
+            }
+            let uploads = await fixture.server.receivedUploads()
+            #expect(uploads.map(\.byteCount) == [written.count])
+            #expect(uploads.map(\.sha256) == [SHA256.hash(data: written).map { String(format: "%02x", $0) }.joined()])
+            #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("done/scan.tiff").path))
+            try await daemon.stop()
+        }
+    }
 }
