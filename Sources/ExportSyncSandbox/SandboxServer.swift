@@ -42,10 +42,10 @@ public actor SandboxServer {
     private var groups: [ServiceGroup] = []
     private var endpointsValue: Endpoints?
 
-    /// Creates a server for `scenario`; nothing listens until ``start(host:port:storagePort:)``.
-    public init(scenario: SandboxScenario, logger: Logger? = nil) {
+    /// Creates a server for `scenario` running on `clock`; nothing listens until ``start(host:port:storagePort:)``.
+    public init(scenario: SandboxScenario, logger: Logger? = nil, clock: SandboxClock = .system) {
         self.scenario = scenario
-        self.environment = SandboxEnvironment(scenario: scenario)
+        self.environment = SandboxEnvironment(scenario: scenario, clock: clock)
         var fallback = Logger(label: "exportsync.sandbox")
         fallback.logLevel = .warning
         self.logger = logger ?? fallback

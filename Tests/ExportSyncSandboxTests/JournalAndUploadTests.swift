@@ -88,7 +88,8 @@ struct JournalAndUploadTests {
         scenario.workiva.strictUploadAuthorization = true
         scenario.workiva.uploadURLLifetimeSeconds = 1
         scenario.workiva.uploadDeadlineSeconds = 1.5
-        try await withSandbox(scenario) { sandbox in
+        let clock = SandboxTestClock()
+        try await withSandbox(scenario, clock: clock) { sandbox in
             let token = try await sandbox.token()
             let kickoff = try await sandbox.post(Self.uploadPath, json: #"{"fileName":"a.pdf"}"#, headers: SandboxHarness.workivaHeaders(token: token))
             let uploadUrl = try #require(try kickoff.json()["uploadUrl"] as? String)
@@ -97,7 +98,7 @@ struct JournalAndUploadTests {
             #expect(rejected.status == 400)
             #expect(rejected.text.contains("InvalidArgument"))
 
-            try await Task.sleep(for: .milliseconds(2_100))
+            clock.advance(by: 2.1)
             let expired = try await sandbox.send("PUT", uploadUrl, body: [1, 2, 3])
             #expect(expired.status == 403)
             #expect(expired.text.contains("Request has expired"))

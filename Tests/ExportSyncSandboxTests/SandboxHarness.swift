@@ -4,6 +4,7 @@ import ExportSyncSandbox
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Testing
 
 /// A started sandbox plus a real HTTP client that does not follow redirects.
@@ -68,8 +69,8 @@ struct SandboxHarness {
 }
 
 /// Starts a sandbox for `scenario`, runs `body`, and always shuts both down.
-func withSandbox<T>(_ scenario: SandboxScenario, _ body: (SandboxHarness) async throws -> T) async throws -> T {
-    let server = SandboxServer(scenario: scenario)
+func withSandbox<T>(_ scenario: SandboxScenario, clock: SandboxTestClock? = nil, _ body: (SandboxHarness) async throws -> T) async throws -> T {
+    let server = SandboxServer(scenario: scenario, clock: clock?.sandboxClock ?? .system)
     let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
     let client = HTTPClient(
         eventLoopGroupProvider: .singleton,
@@ -85,6 +86,22 @@ func withSandbox<T>(_ scenario: SandboxScenario, _ body: (SandboxHarness) async 
         await server.shutdown()
         throw error
     }
+}
+
+/// The sandbox's time in tests of lifetimes and windows: it moves only when the test says, so
+/// "expired after 3 s" is checked at 2.999 s and 3 s, not by sleeping past it.
+final class SandboxTestClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(start: Date = Date(timeIntervalSince1970: 1_800_000_000.25)) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+
+    var sandboxClock: SandboxClock { SandboxClock { [self] in now } }
 }
 
 /// Scenarios tuned for fast tests: zero waits, no rate limits unless a test turns them on.

@@ -198,12 +198,12 @@ struct WorkivaExportTests {
     }
 
     @Test func pollsAreRateLimitedPerTokenWithAndWithoutRetryAfter() async throws {
-        // One poll per 4 s per token: three polls in a row land inside that window even on a
-        // loaded machine, so the test does not depend on timing.
+        // One poll per 4 s per token, on a clock that moves only when the test says.
         var scenario = TestScenarios.fast(timeline: OperationTimeline(polls: 50))
         scenario.workiva.pollsPerSecond = 0.25
         scenario.workiva.retryAfterOn429 = .alternate
-        try await withSandbox(scenario) { sandbox in
+        let clock = SandboxTestClock()
+        try await withSandbox(scenario, clock: clock) { sandbox in
             let token = try await sandbox.token()
             let kickoff = try await sandbox.post(Self.attachmentPath, json: #"{"format":"pdf"}"#, headers: SandboxHarness.workivaHeaders(token: token))
             let location = try #require(kickoff.header("Location"))
@@ -220,7 +220,9 @@ struct WorkivaExportTests {
             // Another token has its own budget.
             let other = try await sandbox.token()
             #expect(try await sandbox.send("GET", location, headers: SandboxHarness.workivaHeaders(token: other)).status == 200)
-            try await Task.sleep(for: .milliseconds(4_100))
+            clock.advance(by: 3.9)
+            #expect(try await sandbox.send("GET", location, headers: SandboxHarness.workivaHeaders(token: token)).status == 429, "the bucket refilled early")
+            clock.advance(by: 0.1)
             #expect(try await sandbox.send("GET", location, headers: SandboxHarness.workivaHeaders(token: token)).status == 200)
         }
     }

@@ -63,15 +63,14 @@ struct WorkivaTokenTests {
 
     @Test func expiredTokenIsRejectedWith401() async throws {
         var scenario = TestScenarios.fast()
-        // 3 s, not 1 s: the first use must fall inside the lifetime even when the whole suite
-        // loads both cores (requests were seen to take a second then).
         scenario.workiva.tokenLifetimeSeconds = 3
-        try await withSandbox(scenario) { sandbox in
+        let clock = SandboxTestClock()
+        try await withSandbox(scenario, clock: clock) { sandbox in
             let token = try await sandbox.token()
-            let issuedBy = Date()  // the token was issued at or before this moment
+            clock.advance(by: 2.999)
             let live = try await sandbox.send("GET", "/operations/unknown", headers: SandboxHarness.workivaHeaders(token: token))
-            #expect(live.status == 404)
-            try await Task.sleep(for: .seconds(max(0, 3.2 - Date().timeIntervalSince(issuedBy))))
+            #expect(live.status == 404, "rejected inside its lifetime")
+            clock.advance(by: 0.001)
             let expired = try await sandbox.send("GET", "/operations/unknown", headers: SandboxHarness.workivaHeaders(token: token))
             #expect(expired.status == 401)
             #expect(try expired.json()["code"] as? String == "401Unauthorized")

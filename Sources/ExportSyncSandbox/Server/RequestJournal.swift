@@ -15,7 +15,11 @@ final class RequestJournal: Sendable {
     let capacity: Int
     private let storage = Mutex(Storage())
 
-    init(capacity: Int = 200_000) {
+    /// The time entries are stamped with.
+    private let clock: SandboxClock
+
+    init(clock: SandboxClock, capacity: Int = 200_000) {
+        self.clock = clock
         self.capacity = capacity
     }
 
@@ -24,7 +28,7 @@ final class RequestJournal: Sendable {
         let entry = JournalEntry(
             id: 0, listener: listener, method: request.method.rawValue, path: request.uri.path,
             query: request.uri.query.map(Self.redacted), xVersion: request.headers[.xVersion],
-            credentials: Self.credentials(of: request), status: nil, start: Date(), answeredAt: nil, end: nil
+            credentials: Self.credentials(of: request), status: nil, start: clock.now(), answeredAt: nil, end: nil
         )
         return storage.withLock { storage in
             var entry = entry
@@ -42,7 +46,7 @@ final class RequestJournal: Sendable {
 
     /// Records the status of request `id`.
     func answered(_ id: Int, status: Int?) {
-        let now = Date()
+        let now = clock.now()
         update(id) {
             $0.status = status
             $0.answeredAt = now
@@ -52,7 +56,7 @@ final class RequestJournal: Sendable {
 
     /// Records that the body of request `id` was fully written.
     func finished(_ id: Int) {
-        let now = Date()
+        let now = clock.now()
         update(id) { $0.end = now }
     }
 

@@ -44,7 +44,7 @@ extension SandboxEnvironment {
             }
             if rule.retryAfterDate == true, let seconds = rule.retryAfter {
                 // Whole seconds rounded up: the date is never earlier than `retryAfter` from now.
-                let date = (Date().timeIntervalSince1970 + TimeInterval(seconds)).rounded(.up)
+                let date = (clock.now().timeIntervalSince1970 + TimeInterval(seconds)).rounded(.up)
                 return reply.withRetryAfterDate(Date(timeIntervalSince1970: date))
             }
             return reply

@@ -8,13 +8,16 @@ final class SandboxEnvironment: Sendable {
     let journal: RequestJournal
     let signer: PresignedURLSigner
     let contents: ContentCatalog
+    /// The time every route and the journal read.
+    let clock: SandboxClock
     /// Set when the server shuts down, so hanging requests let go.
     let isShuttingDown = Atomic<Bool>(false)
     private let ports = Mutex<(api: Int, storage: Int, host: String)>((0, 0, "127.0.0.1"))
 
-    init(scenario: SandboxScenario) {
-        self.state = SandboxState(scenario: scenario)
-        self.journal = RequestJournal()
+    init(scenario: SandboxScenario, clock: SandboxClock) {
+        self.clock = clock
+        self.state = SandboxState(scenario: scenario, now: clock.now())
+        self.journal = RequestJournal(clock: clock)
         self.signer = PresignedURLSigner()
         self.contents = ContentCatalog()
     }

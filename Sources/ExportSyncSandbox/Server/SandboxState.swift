@@ -38,7 +38,7 @@ actor SandboxState {
     private let clientsById: [String: WorkivaClient]
     private let apiKeys: [String: WebAdmitAPIKey]
 
-    init(scenario: SandboxScenario) {
+    init(scenario: SandboxScenario, now: Date) {
         self.scenario = scenario
         self.nextExportFileId = scenario.webadmit.firstExportFileId
         self.faultCounters = Array(repeating: 0, count: scenario.faults.count)
@@ -46,7 +46,6 @@ actor SandboxState {
         self.resourcesById = Dictionary(scenario.workiva.resources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.clientsById = Dictionary(scenario.workiva.clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         self.apiKeys = Dictionary(scenario.webadmit.apiKeys.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        let now = Date()
         for batch in scenario.workiva.preparedOperations {
             guard let resource = resourcesById[batch.resource] else { continue }
             let content = WorkivaExportChoice(format: "pdf", singleSheet: false).content(for: resource)
@@ -63,7 +62,7 @@ actor SandboxState {
     // MARK: Faults
 
     /// Counts the request against every rule it matches and returns the first rule that fires.
-    func fault(for route: FaultRule.Route, resource: String?, now: Date = Date()) -> FaultRule? {
+    func fault(for route: FaultRule.Route, resource: String?, now: Date) -> FaultRule? {
         var firing: FaultRule?
         for (index, rule) in scenario.faults.enumerated() where rule.route == route {
             if let wanted = rule.resource, wanted != resource { continue }

@@ -43,7 +43,7 @@ struct StorageRoutes: Sendable {
                 message: "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
                 extra: [("ArgumentName", "x-api-key"), ("ArgumentValue", "[redacted]")], bodyless: bodyless)
         }
-        let now = Date()
+        let now = environment.clock.now()
         switch environment.signer.verify(method: method, path: request.uri.path, parameters: parameters(of: request), now: now) {
         case .valid:
             return nil
@@ -76,7 +76,7 @@ struct StorageRoutes: Sendable {
             return .workivaExport(operation, content)
         }
         if parts.count == 6, parts[0] == "export_files", parts[1] == "reports",
-            let id = Int(parts[2] + parts[3] + parts[4]), let run = await environment.state.run(id, now: Date()),
+            let id = Int(parts[2] + parts[3] + parts[4]), let run = await environment.state.run(id, now: environment.clock.now()),
             parts[5] == "\(WebAdmitRoutes.objectHash(run.id))_original.txt", run.status.hasFile
         {
             return .webadmitFile(run)
@@ -108,7 +108,7 @@ struct StorageRoutes: Sendable {
             content = run.content
             resource = String(run.exportId)
         }
-        let fault = await environment.state.fault(for: .storageGet, resource: resource)
+        let fault = await environment.state.fault(for: .storageGet, resource: resource, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .storage, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -137,7 +137,7 @@ struct StorageRoutes: Sendable {
         guard let operation = await environment.state.operation(operationId), case .upload(let fileName, _, _) = operation.work else {
             return environment.finalize(.s3Error(.notFound, code: "NoSuchUpload", message: "The specified upload does not exist."), fault: nil)
         }
-        let fault = await environment.state.fault(for: .workivaUpload, resource: operation.resourceId)
+        let fault = await environment.state.fault(for: .workivaUpload, resource: operation.resourceId, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .storage, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -151,7 +151,7 @@ struct StorageRoutes: Sendable {
         let upload = ReceivedUpload(
             operationId: operationId, fileName: fileName, byteCount: count, sha256: digest,
             contentType: request.headers[.contentType])
-        switch await environment.state.recordUpload(upload, now: Date()) {
+        switch await environment.state.recordUpload(upload, now: environment.clock.now()) {
         case .accepted:
             return environment.finalize(Reply(status: .ok, headers: [.eTag: "\"\(digest.prefix(32))\""]), fault: fault)
         case .unknown, .alreadyFinished:

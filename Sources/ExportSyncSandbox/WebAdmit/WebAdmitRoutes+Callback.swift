@@ -7,9 +7,10 @@ extension WebAdmitRoutes {
         let state = self.state
         let legacy = scenario.legacyStatuses
         let delay = run.timeline.seconds
+        let clock = environment.clock
         Task {
             try? await Task.sleep(for: .seconds(delay))
-            guard let finished = await state.run(run.id, now: Date()), finished.status.isTerminal else { return }
+            guard let finished = await state.run(run.id, now: clock.now()), finished.status.isTerminal else { return }
             await CallbackSender.post(
                 to: url,
                 form: [

@@ -49,7 +49,7 @@ struct WebAdmitRoutes: Sendable {
         _ request: Request, context: SandboxRequestContext,
         _ handler: (WebAdmitAPIKey, SandboxRequestContext) async throws -> Response
     ) async throws -> Response {
-        let now = Date()
+        let now = environment.clock.now()
         guard let value = request.headers[.apiKey], let key = await state.apiKey(value) else {
             var response = Reply(status: .unauthorized).response()
             response.headers[.rateLimitLimit] = String(scenario.hourlyQuota)
@@ -122,7 +122,7 @@ struct WebAdmitRoutes: Sendable {
     }
 
     private func identities(_ request: Request, key: WebAdmitAPIKey, context: SandboxRequestContext) async throws -> Response {
-        let fault = await state.fault(for: .webadmitIdentities, resource: nil)
+        let fault = await state.fault(for: .webadmitIdentities, resource: nil, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .webadmit, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -148,7 +148,7 @@ struct WebAdmitRoutes: Sendable {
             identityIds = [identity.id]
             href = "/api/v1/user_identities/\(identity.id)/exports"
         }
-        let fault = await state.fault(for: .webadmitExports, resource: nil)
+        let fault = await state.fault(for: .webadmitExports, resource: nil, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .webadmit, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -180,7 +180,7 @@ struct WebAdmitRoutes: Sendable {
 
     private func start(_ request: Request, key: WebAdmitAPIKey, context: SandboxRequestContext) async throws -> Response {
         var request = request
-        let now = Date()
+        let now = environment.clock.now()
         let uid = context.parameters.get("uid")
         guard let identity = identity(uid, key: key) else {
             return environment.finalize(identityNotFound(uid), fault: nil)
@@ -191,7 +191,7 @@ struct WebAdmitRoutes: Sendable {
         else {
             return environment.finalize(.webadmitMessage(.notFound, "Not Found"), fault: nil)
         }
-        let fault = await state.fault(for: .webadmitStart, resource: String(export.id))
+        let fault = await state.fault(for: .webadmitStart, resource: String(export.id), now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .webadmit, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -215,7 +215,7 @@ struct WebAdmitRoutes: Sendable {
     }
 
     private func status(_ request: Request, key: WebAdmitAPIKey, context: SandboxRequestContext) async throws -> Response {
-        let now = Date()
+        let now = environment.clock.now()
         guard let exportId = context.parameters.get("exportId").flatMap({ Int($0) }),
             let export = scenario.exports.first(where: { $0.id == exportId }),
             key.identities?.contains(export.identityId) ?? true,
@@ -224,7 +224,7 @@ struct WebAdmitRoutes: Sendable {
         else {
             return environment.finalize(.webadmitMessage(.notFound, "Not Found"), fault: nil)
         }
-        let fault = await state.fault(for: .webadmitStatus, resource: String(exportId))
+        let fault = await state.fault(for: .webadmitStatus, resource: String(exportId), now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .webadmit, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -256,11 +256,11 @@ struct WebAdmitRoutes: Sendable {
         guard let identity = identity(uid, key: key) else {
             return environment.finalize(identityNotFound(uid), fault: nil)
         }
-        let fault = await state.fault(for: .webadmitList, resource: nil)
+        let fault = await state.fault(for: .webadmitList, resource: nil, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .webadmit, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
-        let runs = await state.runs(identityId: identity.id, now: Date())
+        let runs = await state.runs(identityId: identity.id, now: environment.clock.now())
         let body = ExportFileListBody(
             href: "/api/v1/user_identities/\(identity.id)/export_files",
             export_files: runs.map {

@@ -10,14 +10,14 @@ extension WorkivaRoutes {
         _ request: Request, context: SandboxRequestContext, flavor: WorkivaFlavor, resourceParameter: String, kind: KickoffKind
     ) async throws -> Response {
         var request = request
-        let now = Date()
+        let now = environment.clock.now()
         let caller: Caller
         switch await gate(request, flavor: flavor, now: now) {
         case .failure(let rejection): return environment.finalize(rejection.reply, fault: nil)
         case .success(let value): caller = value
         }
         let resourceId = context.parameters.get(resourceParameter) ?? ""
-        let fault = await state.fault(for: .workivaKickoff, resource: resourceId)
+        let fault = await state.fault(for: .workivaKickoff, resource: resourceId, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .workiva(flavor), context: context) {
             return environment.finalize(replacement, fault: fault)
         }

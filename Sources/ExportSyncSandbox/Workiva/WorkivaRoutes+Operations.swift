@@ -49,7 +49,7 @@ extension WorkivaRoutes {
     }
 
     func poll(_ request: Request, context: SandboxRequestContext, flavor: WorkivaFlavor) async throws -> Response {
-        let now = Date()
+        let now = environment.clock.now()
         let caller: Caller
         switch await gate(request, flavor: flavor, now: now) {
         case .failure(let rejection): return environment.finalize(rejection.reply, fault: nil)
@@ -62,7 +62,7 @@ extension WorkivaRoutes {
         guard let existing = await state.operation(operationId), existing.flavor == flavor, existing.clientId == caller.clientId else {
             return environment.finalize(.workivaError(.notFound, flavor: flavor), fault: nil)
         }
-        let fault = await state.fault(for: .workivaPoll, resource: existing.resourceId)
+        let fault = await state.fault(for: .workivaPoll, resource: existing.resourceId, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .workiva(flavor), context: context) {
             return environment.finalize(replacement, fault: fault)
         }
@@ -100,7 +100,7 @@ extension WorkivaRoutes {
     }
 
     func download(_ request: Request, context: SandboxRequestContext, flavor: WorkivaFlavor) async throws -> Response {
-        let now = Date()
+        let now = environment.clock.now()
         let caller: Caller
         switch await gate(request, flavor: flavor, now: now) {
         case .failure(let rejection): return environment.finalize(rejection.reply, fault: nil)
@@ -115,7 +115,7 @@ extension WorkivaRoutes {
         guard operation.clientId == caller.clientId else {
             return environment.finalize(.workivaError(.forbidden, flavor: flavor), fault: nil)
         }
-        let fault = await state.fault(for: .workivaDownload, resource: operation.resourceId)
+        let fault = await state.fault(for: .workivaDownload, resource: operation.resourceId, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .workiva(flavor), context: context) {
             return environment.finalize(replacement, fault: fault)
         }

@@ -14,7 +14,7 @@ extension WorkivaRoutes {
 
     func issueToken(_ request: Request, context: SandboxRequestContext) async throws -> Response {
         var request = request
-        let now = Date()
+        let now = environment.clock.now()
         let body = try await request.collectBody(upTo: 64 * 1024)
         let text = String(buffer: body)
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
@@ -74,7 +74,7 @@ extension WorkivaRoutes {
         if case .limited(let retryAfter) = await state.admitClientRequest(clientId: clientId, now: now) {
             return environment.finalize(.workivaError(.tooManyRequests, flavor: nil, retryAfter: retryAfter), fault: nil)
         }
-        let fault = await state.fault(for: .workivaToken, resource: clientId)
+        let fault = await state.fault(for: .workivaToken, resource: clientId, now: environment.clock.now())
         if let replacement = try await environment.replacement(for: fault, dialect: .workiva(nil), context: context) {
             return environment.finalize(replacement, fault: fault)
         }
