@@ -89,9 +89,11 @@ struct ProviderHarness: Sendable {
     var tokenRequests: [JournalEntry] { journal.filter { $0.path.hasSuffix("/oauth2/token") } }
 }
 
-/// Starts a sandbox for `scenario`, runs `body`, and always shuts everything down.
-func withProviders<T>(_ scenario: SandboxScenario, _ body: (ProviderHarness) async throws -> T) async throws -> T {
-    let server = SandboxServer(scenario: scenario)
+/// Starts a sandbox for `scenario`, runs `body`, and always shuts everything down. With a
+/// `clock`, the sandbox runs on it (give the clients the same one: lifetimes then pass when the
+/// test advances it, not by sleeping).
+func withProviders<T>(_ scenario: SandboxScenario, clock: ManualClock? = nil, _ body: (ProviderHarness) async throws -> T) async throws -> T {
+    let server = SandboxServer(scenario: scenario, clock: clock.map { clock in SandboxClock { clock.now } } ?? .system)
     let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
     let httpClient = HTTPClient(
         eventLoopGroupProvider: .singleton,

@@ -18,7 +18,8 @@ struct SecretLeakTests {
         scenario.workiva.strictUploadAuthorization = true
         // 2 s: the first download (a 503, then a retry) must finish inside it on a loaded machine.
         scenario.webadmit.downloadURLLifetimeSeconds = 2
-        try await withProviders(scenario) { sandbox in
+        let clock = ManualClock()
+        try await withProviders(scenario, clock: clock) { sandbox in
             var failures: [ProviderFailure] = []
             var urls: [String] = []
 
@@ -37,7 +38,7 @@ struct SecretLeakTests {
             failures += [await failure { try await client.upload(uploadURL: uploadURL, fileAt: file.path, sendAuthorization: true) }]
                 .compactMap { $0 }
 
-            let webAdmit = sandbox.webAdmitClient()
+            let webAdmit = sandbox.webAdmitClient(clock: clock)
             let run = try await webAdmit.startExport(userIdentity: Fixture.identity, exportID: "86446")
             var state = try await webAdmit.exportFile(exportID: "86446", fileID: run.id)
             while !state.outcome.isTerminal { state = try await webAdmit.exportFile(exportID: "86446", fileID: run.id) }
@@ -46,7 +47,7 @@ struct SecretLeakTests {
             // A 503 once: the client does not retry (the engine would, with a fresh URL).
             failures += [await failure { try await webAdmit.openDownload(url: downloadURL) }].compactMap { $0 }
             _ = try await collect(try await webAdmit.openDownload(url: downloadURL))
-            try await Task.sleep(for: .milliseconds(3_100))
+            clock.advance(by: 3.1)
             failures += [await failure { try await webAdmit.openDownload(url: downloadURL) }].compactMap { $0 }
             let wrongKey = sandbox.webAdmitClient(key: Fixture.apiKey + "-wrong")
             failures += [await failure { try await wrongKey.exportFile(exportID: "86446", fileID: run.id) }].compactMap { $0 }

@@ -7,8 +7,9 @@ import Testing
 @Suite("WebAdMIT client")
 struct WebAdmitClientTests {
     @Test func exportRunIsDedupedPolledAndDownloadedWithoutTheKeyAtStorage() async throws {
-        try await withProviders(Fixture.scenario()) { sandbox in
-            let client = sandbox.webAdmitClient()
+        let clock = ManualClock()
+        try await withProviders(Fixture.scenario(), clock: clock) { sandbox in
+            let client = sandbox.webAdmitClient(clock: clock)
             let first = try await client.startExport(userIdentity: Fixture.identity, exportID: "86446")
             let second = try await client.startExport(userIdentity: Fixture.identity, exportID: "86446")
             #expect(first.id == second.id)
@@ -23,7 +24,7 @@ struct WebAdmitClientTests {
             #expect(state.outcome == .succeeded)
             let url = try #require(state.downloadURL)
             // Signatures cover the expiry second: a second later every status call mints a new URL.
-            try await Task.sleep(for: .milliseconds(1_050))
+            clock.advance(by: 1.05)
             let fresh = try #require(try await client.exportFile(exportID: "86446", fileID: first.id).downloadURL)
             #expect(fresh != url)
             #expect(!state.description.contains("Signature"))
@@ -47,13 +48,14 @@ struct WebAdmitClientTests {
     @Test func expiredDownloadURLIsReportedAsExpired() async throws {
         var scenario = Fixture.scenario()
         scenario.webadmit.downloadURLLifetimeSeconds = 1
-        try await withProviders(scenario) { sandbox in
-            let client = sandbox.webAdmitClient()
+        let clock = ManualClock()
+        try await withProviders(scenario, clock: clock) { sandbox in
+            let client = sandbox.webAdmitClient(clock: clock)
             let run = try await client.startExport(userIdentity: Fixture.identity, exportID: "86446")
             var state = try await client.exportFile(exportID: "86446", fileID: run.id)
             while !state.outcome.isTerminal { state = try await client.exportFile(exportID: "86446", fileID: run.id) }
             let url = try #require(state.downloadURL)
-            try await Task.sleep(for: .milliseconds(2_100))
+            clock.advance(by: 2.1)
             let expired = await failure { try await client.openDownload(url: url) }
             #expect(expired == .expiredURL)
             // One attempt: an expired URL is not retried, the engine fetches a fresh one.
