@@ -1,7 +1,6 @@
 import ExportSyncCore
 import ExportSyncSandbox
 import Foundation
-import Glibc
 import TestSupport
 import Testing
 
@@ -47,8 +46,7 @@ struct StateDirectoryTests {
             try await fixture.notifySocket.waitFor("READY=1", timeout: .seconds(20)) { $0.isReady }
             #expect(await daemon.waitForLog("wrote \(DaemonJobs.evidencePDFPath)", timeout: .seconds(30)), "\(daemon.logTail())")
             func mode(_ path: String) -> Int? {
-                var info = stat()
-                return stat(path, &info) == 0 ? Int(info.st_mode & 0o777) : nil
+                (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int).map { $0 & 0o777 }
             }
             #expect(mode(fixture.stateDirectory.path) == 0o700)
             for suffix in ["", "-wal", "-shm"] {
