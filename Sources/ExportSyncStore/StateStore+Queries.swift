@@ -49,7 +49,7 @@ extension StateStore {
             let runID = try Self.id(of: run)
             var operation: OperationRecord?
             if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
-                operation = OperationRecord(row: scope)
+                operation = try OperationRecord(row: scope)
             }
             return UnfinishedRun(
                 run: StoredRun(run, id: runID),

@@ -3,10 +3,8 @@ import GRDB
 
 /// A row of `files`: one file written into the output tree. Rows are history (one per write);
 /// the latest row for a path (highest id) describes the file now on disk.
-struct FileRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+struct FileRecord: Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "files"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     /// Relative to the output root.
@@ -24,14 +22,36 @@ struct FileRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersista
 }
 
 extension FileRecord {
-    /// Encodes by hand, like ``RunRecord``.
+    /// The columns of `files`.
+    enum Columns {
+        static let id = Column("id")
+        static let path = Column("path")
+        static let size = Column("size")
+        static let sha256 = Column("sha256")
+        static let runId = Column("run_id")
+        static let operationId = Column("operation_id")
+        static let writtenAt = Column("written_at")
+    }
+
+    /// Decodes by hand, like ``RunRecord``.
+    init(row: Row) throws {
+        id = try row.decode(forColumn: Columns.id)
+        path = try row.decode(forColumn: Columns.path)
+        size = try row.decode(forColumn: Columns.size)
+        sha256 = try row.decode(forColumn: Columns.sha256)
+        runId = try row.decode(forColumn: Columns.runId)
+        operationId = try row.decode(forColumn: Columns.operationId)
+        writtenAt = try row.decode(forColumn: Columns.writtenAt)
+    }
+
+    /// Encodes by hand, dates through ``StorageDate``, like ``RunRecord``.
     func encode(to container: inout PersistenceContainer) {
-        container["id"] = id
-        container["path"] = path
-        container["size"] = size
-        container["sha256"] = sha256
-        container["run_id"] = runId
-        container["operation_id"] = operationId
-        container["written_at"] = StorageDate.wrap(writtenAt)
+        container[Columns.id] = id
+        container[Columns.path] = path
+        container[Columns.size] = size
+        container[Columns.sha256] = sha256
+        container[Columns.runId] = runId
+        container[Columns.operationId] = operationId
+        container[Columns.writtenAt] = StorageDate.wrap(writtenAt)
     }
 }

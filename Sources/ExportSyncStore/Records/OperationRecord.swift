@@ -4,10 +4,8 @@ import GRDB
 /// A row of `operations`: one server-side asynchronous operation, identified by the exact
 /// `Location` the server gave. Temporary URLs (WebAdMIT `download_url`, Workiva `uploadUrl`)
 /// are deliberately absent.
-struct OperationRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+struct OperationRecord: Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "operations"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     /// The run whose kickoff created the operation.
@@ -34,42 +32,58 @@ struct OperationRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePer
 }
 
 extension OperationRecord {
-    /// Decodes by hand, like ``RunRecord``, for fast recovery of large backlogs.
-    init(row: Row) {
-        id = row["id"]
-        runId = row["run_id"]
-        location = row["location"]
-        xVersion = row["x_version"]
-        providerExportId = row["provider_export_id"]
-        providerExportFileId = row["provider_export_file_id"]
-        nextPollAt = row["next_poll_at"]
-        pollCount = row["poll_count"]
-        lastStatus = row["last_status"]
-        details = row["details"]
-        originalRequest = row["original_request"]
-        deadline = row["deadline"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
+    /// The columns of `operations`.
+    enum Columns {
+        static let id = Column("id")
+        static let runId = Column("run_id")
+        static let location = Column("location")
+        static let xVersion = Column("x_version")
+        static let providerExportId = Column("provider_export_id")
+        static let providerExportFileId = Column("provider_export_file_id")
+        static let nextPollAt = Column("next_poll_at")
+        static let pollCount = Column("poll_count")
+        static let lastStatus = Column("last_status")
+        static let details = Column("details")
+        static let originalRequest = Column("original_request")
+        static let deadline = Column("deadline")
+        static let createdAt = Column("created_at")
+        static let updatedAt = Column("updated_at")
     }
-}
 
-extension OperationRecord {
-    /// Encodes by hand, like ``RunRecord``.
+    /// Decodes by hand, like ``RunRecord``, for fast recovery of large backlogs.
+    init(row: Row) throws {
+        id = try row.decode(forColumn: Columns.id)
+        runId = try row.decode(forColumn: Columns.runId)
+        location = try row.decode(forColumn: Columns.location)
+        xVersion = try row.decode(forColumn: Columns.xVersion)
+        providerExportId = try row.decode(forColumn: Columns.providerExportId)
+        providerExportFileId = try row.decode(forColumn: Columns.providerExportFileId)
+        nextPollAt = try row.decode(forColumn: Columns.nextPollAt)
+        pollCount = try row.decode(forColumn: Columns.pollCount)
+        lastStatus = try row.decode(forColumn: Columns.lastStatus)
+        details = try row.decode(forColumn: Columns.details)
+        originalRequest = try row.decode(forColumn: Columns.originalRequest)
+        deadline = try row.decode(forColumn: Columns.deadline)
+        createdAt = try row.decode(forColumn: Columns.createdAt)
+        updatedAt = try row.decode(forColumn: Columns.updatedAt)
+    }
+
+    /// Encodes by hand, dates through ``StorageDate``, like ``RunRecord``.
     func encode(to container: inout PersistenceContainer) {
-        container["id"] = id
-        container["run_id"] = runId
-        container["location"] = location
-        container["x_version"] = xVersion
-        container["provider_export_id"] = providerExportId
-        container["provider_export_file_id"] = providerExportFileId
-        container["next_poll_at"] = StorageDate.wrap(nextPollAt)
-        container["poll_count"] = pollCount
-        container["last_status"] = lastStatus
-        container["details"] = details
-        container["original_request"] = originalRequest
-        container["deadline"] = StorageDate.wrap(deadline)
-        container["created_at"] = StorageDate.wrap(createdAt)
-        container["updated_at"] = StorageDate.wrap(updatedAt)
+        container[Columns.id] = id
+        container[Columns.runId] = runId
+        container[Columns.location] = location
+        container[Columns.xVersion] = xVersion
+        container[Columns.providerExportId] = providerExportId
+        container[Columns.providerExportFileId] = providerExportFileId
+        container[Columns.nextPollAt] = StorageDate.wrap(nextPollAt)
+        container[Columns.pollCount] = pollCount
+        container[Columns.lastStatus] = lastStatus
+        container[Columns.details] = details
+        container[Columns.originalRequest] = originalRequest
+        container[Columns.deadline] = StorageDate.wrap(deadline)
+        container[Columns.createdAt] = StorageDate.wrap(createdAt)
+        container[Columns.updatedAt] = StorageDate.wrap(updatedAt)
     }
 
     /// The operation with `id`, through a cached statement.

@@ -3,10 +3,8 @@ import Foundation
 import GRDB
 
 /// A row of `runs`: one kicked-off export or upload and where it is in its lifecycle.
-struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+struct RunRecord: Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "runs"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     var job: String
@@ -39,55 +37,76 @@ struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistab
 }
 
 extension RunRecord {
+    /// The columns of `runs`: every read and write of the table goes through them.
+    enum Columns {
+        static let id = Column("id")
+        static let job = Column("job")
+        static let kind = Column("kind")
+        static let phase = Column("phase")
+        static let attemptCount = Column("attempt_count")
+        static let createdAt = Column("created_at")
+        static let updatedAt = Column("updated_at")
+        static let scheduledFor = Column("scheduled_for")
+        static let deadline = Column("deadline")
+        static let kickoffSentAt = Column("kickoff_sent_at")
+        static let possibleDuplicate = Column("possible_duplicate")
+        static let failureReason = Column("failure_reason")
+        static let failureRetryable = Column("failure_retryable")
+        static let finishedAt = Column("finished_at")
+        static let operationId = Column("operation_id")
+        static let nextAttemptAt = Column("next_attempt_at")
+        static let stepFailures = Column("step_failures")
+        static let lastError = Column("last_error")
+    }
+
     /// Decodes by hand: recovery reads every unfinished run at startup, and this is several
     /// times faster than the `Decodable` path for large backlogs.
     init(row: Row) throws {
-        id = row["id"]
-        job = row["job"]
-        guard let kind = RunKind(rawValue: row["kind"]), let phase = RunPhase(rawValue: row["phase"]) else {
-            throw StateStoreError.inconsistentRun(runID: row["id"] ?? 0, detail: "unknown kind or phase")
+        id = try row.decode(forColumn: Columns.id)
+        job = try row.decode(forColumn: Columns.job)
+        guard let kind = RunKind(rawValue: try row.decode(forColumn: Columns.kind)),
+              let phase = RunPhase(rawValue: try row.decode(forColumn: Columns.phase)) else {
+            throw StateStoreError.inconsistentRun(runID: id ?? 0, detail: "unknown kind or phase")
         }
         self.kind = kind
         self.phase = phase
-        attemptCount = row["attempt_count"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
-        scheduledFor = row["scheduled_for"]
-        deadline = row["deadline"]
-        kickoffSentAt = row["kickoff_sent_at"]
-        possibleDuplicate = row["possible_duplicate"]
-        failureReason = row["failure_reason"]
-        failureRetryable = row["failure_retryable"]
-        finishedAt = row["finished_at"]
-        operationId = row["operation_id"]
-        nextAttemptAt = row["next_attempt_at"]
-        stepFailures = row["step_failures"]
-        lastError = row["last_error"]
+        attemptCount = try row.decode(forColumn: Columns.attemptCount)
+        createdAt = try row.decode(forColumn: Columns.createdAt)
+        updatedAt = try row.decode(forColumn: Columns.updatedAt)
+        scheduledFor = try row.decode(forColumn: Columns.scheduledFor)
+        deadline = try row.decode(forColumn: Columns.deadline)
+        kickoffSentAt = try row.decode(forColumn: Columns.kickoffSentAt)
+        possibleDuplicate = try row.decode(forColumn: Columns.possibleDuplicate)
+        failureReason = try row.decode(forColumn: Columns.failureReason)
+        failureRetryable = try row.decode(forColumn: Columns.failureRetryable)
+        finishedAt = try row.decode(forColumn: Columns.finishedAt)
+        operationId = try row.decode(forColumn: Columns.operationId)
+        nextAttemptAt = try row.decode(forColumn: Columns.nextAttemptAt)
+        stepFailures = try row.decode(forColumn: Columns.stepFailures)
+        lastError = try row.decode(forColumn: Columns.lastError)
     }
-}
 
-extension RunRecord {
-    /// Encodes by hand: every transition writes its run, and GRDB's `Encodable` path (with its
-    /// ICU date formatting) cost more than the SQL itself.
+    /// Encodes by hand, dates through ``StorageDate``: every transition writes its run, and
+    /// GRDB's `Encodable` path (with its ICU date formatting) cost more than the SQL itself.
     func encode(to container: inout PersistenceContainer) {
-        container["id"] = id
-        container["job"] = job
-        container["kind"] = kind.rawValue
-        container["phase"] = phase.rawValue
-        container["attempt_count"] = attemptCount
-        container["created_at"] = StorageDate.wrap(createdAt)
-        container["updated_at"] = StorageDate.wrap(updatedAt)
-        container["scheduled_for"] = StorageDate.wrap(scheduledFor)
-        container["deadline"] = StorageDate.wrap(deadline)
-        container["kickoff_sent_at"] = StorageDate.wrap(kickoffSentAt)
-        container["possible_duplicate"] = possibleDuplicate
-        container["failure_reason"] = failureReason
-        container["failure_retryable"] = failureRetryable
-        container["finished_at"] = StorageDate.wrap(finishedAt)
-        container["operation_id"] = operationId
-        container["next_attempt_at"] = StorageDate.wrap(nextAttemptAt)
-        container["step_failures"] = stepFailures
-        container["last_error"] = lastError
+        container[Columns.id] = id
+        container[Columns.job] = job
+        container[Columns.kind] = kind.rawValue
+        container[Columns.phase] = phase.rawValue
+        container[Columns.attemptCount] = attemptCount
+        container[Columns.createdAt] = StorageDate.wrap(createdAt)
+        container[Columns.updatedAt] = StorageDate.wrap(updatedAt)
+        container[Columns.scheduledFor] = StorageDate.wrap(scheduledFor)
+        container[Columns.deadline] = StorageDate.wrap(deadline)
+        container[Columns.kickoffSentAt] = StorageDate.wrap(kickoffSentAt)
+        container[Columns.possibleDuplicate] = possibleDuplicate
+        container[Columns.failureReason] = failureReason
+        container[Columns.failureRetryable] = failureRetryable
+        container[Columns.finishedAt] = StorageDate.wrap(finishedAt)
+        container[Columns.operationId] = operationId
+        container[Columns.nextAttemptAt] = StorageDate.wrap(nextAttemptAt)
+        container[Columns.stepFailures] = stepFailures
+        container[Columns.lastError] = lastError
     }
 
     /// The run with `id`, through a cached statement (the query interface compiles SQL each call).
