@@ -56,6 +56,6 @@ extension StateStore {
 
     /// Every stored job, by name, including those removed from the configuration.
     public func allJobs() async throws -> [StoredJob] {
-        try await read { db in try JobRecord.order(Column("name")).fetchAll(db).map(StoredJob.init) }
+        try await read { db in try JobRecord.order(\.name).fetchAll(db).map(StoredJob.init) }
     }
 }

@@ -141,8 +141,7 @@ extension StateStore {
             var existing: OperationRecord?
             if let providerIDs {
                 existing = try OperationRecord
-                    .filter(Column("provider_export_id") == providerIDs.exportID
-                            && Column("provider_export_file_id") == providerIDs.exportFileID)
+                    .filter { $0.providerExportId == providerIDs.exportID && $0.providerExportFileId == providerIDs.exportFileID }
                     .fetchOne(db)
             }
             let url = existing?.location ?? location
@@ -263,13 +262,12 @@ extension StateStore {
             try run.update(db)
             if let operationID = operation?.id, machine.state.phase.isTerminal || run.operationId == nil {
                 let stillFollowed = try RunRecord
-                    .filter(Column("operation_id") == operationID
-                            && RunPhase.unfinished.map(\.rawValue).contains(Column("phase")))
+                    .filter { $0.operationId == operationID && RunPhase.unfinished.map(\.rawValue).contains($0.phase) }
                     .fetchCount(db) > 0
                 if !stillFollowed {
-                    try db.execute(
-                        sql: "UPDATE operations SET next_poll_at = NULL, updated_at = ? WHERE id = ?",
-                        arguments: [StorageDate(now), operationID])
+                    try OperationRecord.filter(key: operationID).updateAll(db) {
+                        [$0.nextPollAt.set(to: nil), $0.updatedAt.set(to: StorageDate(now))]
+                    }
                 }
             }
             return RunDecision(run: StoredRun(run, id: runID), action: action)
