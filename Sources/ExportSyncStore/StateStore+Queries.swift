@@ -16,8 +16,8 @@ extension StateStore {
     /// Files produced by `run`, oldest first.
     public func files(producedBy run: Int64) async throws -> [StoredFile] {
         try await read { db in
-            try FileRecord.filter(Column("run_id") == run).order(Column("id")).fetchAll(db)
-                .map { StoredFile($0, id: $0.id ?? 0) }
+            try FileRecord.filter { $0.runId == run }.order(\.id).fetchAll(db)
+                .map { StoredFile($0, id: try Self.id(of: $0)) }
         }
     }
 
@@ -38,24 +38,33 @@ extension StateStore {
     }
 
     private static func recoveredRuns(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws -> [UnfinishedRun] {
-        // Split each `runs.*, operations.*` row at the width of `runs`, whatever migrations added.
-        let runColumnCount = try db.columns(in: "runs").count
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments, adapter: ScopeAdapter([
-                "run": RangeRowAdapter(0..<runColumnCount),
-                "operation": SuffixRowAdapter(fromIndex: runColumnCount),
-            ]))
-        return try rows.map { row in
-            let run = try RunRecord(row: row.scopes["run"] ?? row)
+        try runsWithOperations(db, sql: sql, arguments: arguments).map { run, operation in
             let runID = try Self.id(of: run)
-            var operation: OperationRecord?
-            if let scope = row.scopes["operation"], scope["id"] as Int64? != nil {
-                operation = try OperationRecord(row: scope)
-            }
             return UnfinishedRun(
                 run: StoredRun(run, id: runID),
                 operation: try operation.map { StoredOperation($0, id: try Self.id(of: $0)) },
                 state: try Self.state(of: run, operation: operation, runID: runID))
         }
+    }
+
+    /// The rows of a `SELECT runs.*, operations.* FROM runs … JOIN operations` query, each half
+    /// decoded by its record; the operation is `nil` where a `LEFT JOIN` found none.
+    private static func runsWithOperations(
+        _ db: Database, sql: String, arguments: StatementArguments = StatementArguments()
+    ) throws -> [(RunRecord, OperationRecord?)] {
+        // Split at the width of `runs`, whatever migrations added.
+        let adapters = try splittingRowAdapters(columnCounts: [RunRecord.numberOfSelectedColumns(db)])
+        let adapter = ScopeAdapter([JoinedScope.run: adapters[0], JoinedScope.operation: adapters[1]])
+        return try Row.fetchAll(db, sql: sql, arguments: arguments, adapter: adapter).map { row in
+            (try row.decode(RunRecord.self, forKey: JoinedScope.run),
+             try row.decodeIfPresent(OperationRecord.self, forKey: JoinedScope.operation))
+        }
+    }
+
+    /// The scopes of a joined `runs.*, operations.*` row.
+    private enum JoinedScope {
+        static let run = "run"
+        static let operation = "operation"
     }
 
     /// How many runs wait on an operation (the `polling` part of `STATUS=`): an index count.
@@ -84,8 +93,8 @@ extension StateStore {
         guard !operations.isEmpty else { return [] }
         let ids = operations.compactMap(\.id)
         let followers = try RunRecord
-            .filter(ids.contains(Column("operation_id")) && Column("phase") == RunPhase.polling.rawValue)
-            .order(Column("id"))
+            .filter { ids.contains($0.operationId) && $0.phase == RunPhase.polling.rawValue }
+            .order(\.id)
             .fetchAll(db)
         let runsByOperation = Dictionary(grouping: followers, by: { $0.operationId ?? 0 })
         return try operations.compactMap { operation in
@@ -131,54 +140,29 @@ extension StateStore {
     /// with their URLs stripped of query strings.
     public func statusSnapshot(pendingLimit: Int = 100) async throws -> StatusSnapshot {
         try await read { db in
-            let jobs = try JobRecord.order(Column("name")).fetchAll(db)
+            let jobs = try JobRecord.order(\.name).fetchAll(db)
             let lastRuns = try RunRecord.fetchAll(db, sql: """
                 SELECT * FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY job)
                 """)
             let lastRunByJob = Dictionary(lastRuns.map { ($0.job, $0) }, uniquingKeysWith: { first, _ in first })
-            let jobStatuses = jobs.map { job in
+            let jobStatuses = try jobs.map { job in
                 StatusSnapshot.JobStatus(
-                    name: job.name, kind: job.kind, source: job.source,
-                    inConfig: job.removedFromConfigAt == nil, nextDueAt: job.nextDueAt,
-                    lastScheduledAt: job.lastScheduledAt,
-                    lastRun: lastRunByJob[job.name].map(Self.summary))
+                    job, lastRun: try lastRunByJob[job.name].map { StatusSnapshot.RunSummary($0, id: try Self.id(of: $0)) })
             }
-            let pendingSQL = """
-                FROM runs JOIN operations ON operations.id = runs.operation_id
-                WHERE runs.phase IN \(StateSchema.unfinishedPhases)
-                """
             let pendingCount = try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0
-            let pending = try Row.fetchAll(db, sql: """
-                SELECT runs.id AS run_id, runs.job, runs.phase, operations.next_poll_at, operations.poll_count,
-                       operations.last_status, operations.location
-                \(pendingSQL)
-                ORDER BY operations.next_poll_at IS NULL, operations.next_poll_at, runs.id
-                LIMIT ?
-                """, arguments: [pendingLimit])
-            let pendingStatuses = pending.map { row in
-                StatusSnapshot.PendingOperationStatus(
-                    runID: row["run_id"], job: row["job"],
-                    phase: RunPhase(rawValue: row["phase"]) ?? .polling,
-                    nextPollAt: row["next_poll_at"], pollCount: row["poll_count"],
-                    lastStatus: row["last_status"],
-                    operationURL: StatusSnapshot.strippingQuery(row["location"]))
+            let pending = try Self.runsWithOperations(db, sql: StateQueries.pendingOperations, arguments: [pendingLimit])
+            let pendingStatuses = try pending.map { run, operation in
+                let runID = try Self.id(of: run)
+                return StatusSnapshot.PendingOperationStatus(run, id: runID, operation: try Self.require(operation, runID: runID))
             }
             return StatusSnapshot(
                 jobs: jobStatuses, pendingOperations: pendingStatuses, pendingOperationCount: pendingCount)
         }
     }
-
-    private static func summary(_ run: RunRecord) -> StatusSnapshot.RunSummary {
-        StatusSnapshot.RunSummary(
-            id: run.id ?? 0, kind: run.kind, phase: run.phase, attemptCount: run.attemptCount,
-            scheduledFor: run.scheduledFor, createdAt: run.createdAt, updatedAt: run.updatedAt,
-            finishedAt: run.finishedAt, failureReason: run.failureReason,
-            failureRetryable: run.failureRetryable, possibleDuplicate: run.possibleDuplicate,
-            nextAttemptAt: run.nextAttemptAt, lastError: run.lastError, stepFailures: run.stepFailures)
-    }
 }
 
-/// SQL of the two startup-critical reads, shared with the tests that check their query plans.
+/// SQL of the reads that join or must hit a partial index word for word, shared with the tests
+/// that check their query plans.
 enum StateQueries {
     /// Unfinished runs in `phases` joined with their operation. The first `IN` repeats the
     /// partial indexes' condition word for word so SQLite can use them.
@@ -212,6 +196,16 @@ enum StateQueries {
         SELECT COUNT(*) FROM runs
         WHERE runs.phase IN \(StateSchema.unfinishedPhases)
           AND runs.operation_id IS NOT NULL
+        """
+
+    /// Unfinished runs that follow an operation, joined with it: earliest next poll first
+    /// (unscheduled last), then by run id; at most argument 1 (`status`).
+    static let pendingOperations = """
+        SELECT runs.*, operations.*
+        FROM runs JOIN operations ON operations.id = runs.operation_id
+        WHERE runs.phase IN \(StateSchema.unfinishedPhases)
+        ORDER BY operations.next_poll_at IS NULL, operations.next_poll_at, runs.id
+        LIMIT ?
         """
 
     /// Operations to poll up to an instant (argument 1), earliest first, at most argument 2.

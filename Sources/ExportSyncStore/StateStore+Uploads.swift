@@ -76,7 +76,7 @@ extension StateStore {
     public func claimUpload(job: String, sha256: String, sourcePath: String, deadline: Date, at now: Date) async throws -> UploadClaim {
         let digest = sha256.lowercased()
         return try await write { db in
-            let existing = try UploadRecord.filter(Column("sha256") == digest).fetchOne(db)
+            let existing = try UploadRecord.filter { $0.sha256 == digest }.fetchOne(db)
             if let found = existing, let id = found.id, found.state != UploadState.failed.rawValue {
                 return .alreadyKnown(StoredUpload(found, id: id))
             }
@@ -118,7 +118,7 @@ extension StateStore {
     public func upload(sha256: String) async throws -> StoredUpload? {
         let digest = sha256.lowercased()
         return try await read { db in
-            guard let record = try UploadRecord.filter(Column("sha256") == digest).fetchOne(db), let id = record.id else { return nil }
+            guard let record = try UploadRecord.filter({ $0.sha256 == digest }).fetchOne(db), let id = record.id else { return nil }
             return StoredUpload(record, id: id)
         }
     }
@@ -126,7 +126,7 @@ extension StateStore {
     /// The upload row a run carries, if any.
     public func upload(forRun runID: Int64) async throws -> StoredUpload? {
         try await read { db in
-            guard let record = try UploadRecord.filter(Column("run_id") == runID).fetchOne(db), let id = record.id else { return nil }
+            guard let record = try UploadRecord.filter({ $0.runId == runID }).fetchOne(db), let id = record.id else { return nil }
             return StoredUpload(record, id: id)
         }
     }
@@ -146,7 +146,7 @@ extension StateStore {
             try op.update(db)
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
-            guard var upload = try UploadRecord.filter(Column("run_id") == runID).fetchOne(db) else {
+            guard var upload = try UploadRecord.filter({ $0.runId == runID }).fetchOne(db) else {
                 throw StateStoreError.inconsistentRun(runID: runID, detail: "upload run without an uploads row")
             }
             upload.state = UploadState.uploaded.rawValue
@@ -161,16 +161,16 @@ extension StateStore {
     /// `pending` or `uploaded`: the engine settles each (state, and the file's move).
     public func finishedUploads(job: String) async throws -> [FinishedUpload] {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT uploads.id AS upload_id, runs.id AS run_id FROM uploads JOIN runs ON runs.id = uploads.run_id
-                WHERE runs.job = ? AND runs.phase IN ('done', 'failed') AND uploads.state IN ('pending', 'uploaded')
-                ORDER BY uploads.id
-                """, arguments: [job])
+            let ended = [RunPhase.done, .failed].map(\.rawValue)
+            let unsettled = [UploadState.pending, .uploaded].map(\.rawValue)
+            let records = try UploadRecord
+                .joining(required: UploadRecord.run.filter { $0.job == job && ended.contains($0.phase) })
+                .filter { unsettled.contains($0.state) }
+                .order(\.id)
+                .fetchAll(db)
             var result: [FinishedUpload] = []
-            for row in rows {
-                let uploadID: Int64 = row["upload_id"]
-                let runID: Int64 = row["run_id"]
-                guard let record = try UploadRecord.fetchOne(db, key: uploadID) else { continue }
+            for record in records {
+                guard let uploadID = record.id, let runID = record.runId else { continue }
                 let (run, operation) = try Self.loadRun(db, runID)
                 let stored = try operation.map { StoredOperation($0, id: try Self.id(of: $0)) }
                 result.append(FinishedUpload(upload: StoredUpload(record, id: uploadID), run: StoredRun(run, id: runID), operation: stored))

@@ -78,6 +78,52 @@ public struct StatusSnapshot: Sendable, Hashable, Codable {
     }
 }
 
+extension StatusSnapshot.JobStatus {
+    /// A stored job, with its last run.
+    init(_ record: JobRecord, lastRun: StatusSnapshot.RunSummary?) {
+        name = record.name
+        kind = record.kind
+        source = record.source
+        inConfig = record.removedFromConfigAt == nil
+        nextDueAt = record.nextDueAt
+        lastScheduledAt = record.lastScheduledAt
+        self.lastRun = lastRun
+    }
+}
+
+extension StatusSnapshot.RunSummary {
+    /// A stored run in a few fields.
+    init(_ record: RunRecord, id: Int64) {
+        self.id = id
+        kind = record.kind
+        phase = record.phase
+        attemptCount = record.attemptCount
+        scheduledFor = record.scheduledFor
+        createdAt = record.createdAt
+        updatedAt = record.updatedAt
+        finishedAt = record.finishedAt
+        failureReason = record.failureReason
+        failureRetryable = record.failureRetryable
+        possibleDuplicate = record.possibleDuplicate
+        nextAttemptAt = record.nextAttemptAt
+        lastError = record.lastError
+        stepFailures = record.stepFailures
+    }
+}
+
+extension StatusSnapshot.PendingOperationStatus {
+    /// An unfinished run and the operation it follows.
+    init(_ run: RunRecord, id: Int64, operation: OperationRecord) {
+        runID = id
+        job = run.job
+        phase = run.phase
+        nextPollAt = operation.nextPollAt
+        pollCount = operation.pollCount
+        lastStatus = operation.lastStatus
+        operationURL = StatusSnapshot.strippingQuery(operation.location)
+    }
+}
+
 extension StatusSnapshot {
     /// `url` without its query string and fragment.
     static func strippingQuery(_ url: String) -> String {

@@ -35,6 +35,9 @@ extension UploadRecord {
         static let updatedAt = Column("updated_at")
     }
 
+    /// The run that carries the content (`uploads.run_id`).
+    static let run = belongsTo(RunRecord.self, using: ForeignKey([Columns.runId]))
+
     /// Decodes by hand, like ``RunRecord``.
     init(row: Row) throws {
         id = try row.decode(forColumn: Columns.id)
