@@ -3,7 +3,7 @@ public import ExportSyncEngine
 public import ExportSyncProviders
 public import ExportSyncStore
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 public import Systemd
 public import UnixSignals
 import Foundation
