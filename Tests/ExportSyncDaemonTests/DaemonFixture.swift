@@ -12,11 +12,15 @@ final class DaemonFixture: Sendable {
     let endpoints: SandboxServer.Endpoints
     let directory: URL
     let notifySocket: NotifySocketListener
+    /// The clock the sandbox runs on, when a test gave one (the in-process daemon shares it).
+    let clock: SteppedClock?
 
     /// Starts a sandbox for `scenario`, runs `body`, and always shuts it down and removes the
     /// scratch directory (a daemon `body` started is killed when its `DaemonProcess` is released).
-    static func with<T>(_ scenario: SandboxScenario, _ body: (DaemonFixture) async throws -> T) async throws -> T {
-        let fixture = try await DaemonFixture(scenario: scenario)
+    /// With a `clock`, the sandbox runs on it, and an ``InProcessDaemon`` started on this
+    /// fixture runs on it too: both sides of every timed exchange move together.
+    static func with<T>(_ scenario: SandboxScenario, clock: SteppedClock? = nil, _ body: (DaemonFixture) async throws -> T) async throws -> T {
+        let fixture = try await DaemonFixture(scenario: scenario, clock: clock)
         do {
             let result = try await body(fixture)
             await fixture.tearDown()
@@ -27,9 +31,10 @@ final class DaemonFixture: Sendable {
         }
     }
 
-    private init(scenario: SandboxScenario) async throws {
+    private init(scenario: SandboxScenario, clock: SteppedClock?) async throws {
         self.scenario = scenario
-        server = SandboxServer(scenario: scenario)
+        self.clock = clock
+        server = SandboxServer(scenario: scenario, clock: clock.map { clock in SandboxClock { clock.now } } ?? .system)
         endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("exportsync-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

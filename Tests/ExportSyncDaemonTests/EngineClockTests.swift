@@ -311,3 +311,55 @@ struct UploadInboxClockTests {
         }
     }
 }
+
+/// Transient faults, in-process with the daemon and the sandbox on one stepped clock: every
+/// request's journal time is the clock's, so waits are checked exactly, not as lower bounds.
+@Suite("Transient faults on a stepped clock", .timeLimit(.minutes(2)))
+struct TransientFaultClockTests {
+    @Test("a token endpoint down for 15 s, then a kick-off answered 503 with an HTTP-date Retry-After: each retry exactly on time, nothing early, the file intact")
+    func outageAndDatedRetryAreExact() async throws {
+        var scenario = DaemonScenario.instant()
+        scenario.faults = [
+            FaultRule(route: .workivaToken, kind: .status, status: 503, forSeconds: 15),
+            FaultRule(route: .workivaKickoff, resource: "document-1", requests: [1], kind: .status, status: 503,
+                      retryAfter: 3, retryAfterDate: true),
+        ]
+        let clock = SteppedClock(start: Date(timeIntervalSince1970: 1_796_000_000.25))
+        try await DaemonFixture.with(scenario, clock: clock) { fixture in try await Self.outageAndDatedRetry(fixture) }
+    }
+
+    // A separate function: Swift 6.3's region checker crashed on this body as a closure.
+    static func outageAndDatedRetry(_ fixture: DaemonFixture) async throws {
+        try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d")])
+        let daemon = try await InProcessDaemon.start(fixture)
+        let startedAt = daemon.clock.now
+        for _ in 0..<40 where fixture.output(DaemonJobs.boardMemoPDFPath) == nil { try await daemon.advanceToNextWake() }
+        let journal = fixture.server.journal()
+
+        // The outage: refused token requests back off, doubling, and the first retry at or
+        // after the window's end gets the token.
+        let tokens = journal.filter { $0.path.hasSuffix("/oauth2/token") }
+        let issued = try #require(tokens.firstIndex { $0.status == 200 }, "\(tokens.map(\.status))")
+        let refused = tokens[..<issued]
+        #expect(refused.allSatisfy { $0.status == 503 && $0.start < startedAt.addingTimeInterval(15) })
+        #expect(tokens[issued].start >= startedAt.addingTimeInterval(15))
+        #expect((3...6).contains(refused.count), "\(refused.count) refused token requests in 15 s")
+        let gaps = zip(tokens[...issued], tokens[...issued].dropFirst()).map { $1.start.timeIntervalSince($0.start) }
+        print("measured: token retries after \(gaps.map { String(format: "%.3f", $0) }.joined(separator: ", ")) s")
+        #expect(zip(gaps, gaps.dropFirst()).allSatisfy { $1 >= $0 / 2 }, "the back-off shrank: \(gaps)")
+
+        // The first kick-off goes out the instant the token arrives; its 503 names a date
+        // (now + 3 s, rounded up to the second), and the retry goes out exactly then.
+        let kickoffs = journal.filter { $0.method == "POST" && $0.path.hasSuffix("/export") }
+        #expect(kickoffs.map(\.status) == [503, 202])
+        let tokenAt = try #require(tokens[issued].answeredAt)
+        #expect(kickoffs.first?.start == tokenAt)
+        if kickoffs.count == 2, let answered = kickoffs[0].answeredAt {
+            let date = Date(timeIntervalSince1970: (answered.timeIntervalSince1970 + 3).rounded(.up))
+            #expect(kickoffs[1].start == date, "retried at \(kickoffs[1].start), the server said \(date)")
+        }
+        let expected = try #require(fixture.scenario.expectedWorkivaContent(resource: "document-1", format: "pdf"))
+        #expect(fixture.output(DaemonJobs.boardMemoPDFPath) == Data(expected.bytes()))
+        try await daemon.stop()
+    }
+}

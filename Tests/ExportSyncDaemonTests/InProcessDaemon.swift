@@ -17,7 +17,9 @@ import Testing
 /// reloads are checked exactly, however loaded the machine is.
 ///
 /// The test moves time with ``advance(by:)``, which returns once the engine has acted on the new
-/// time and gone back to sleep with nothing in flight (``waitUntilIdle()``).
+/// time and gone back to sleep with nothing in flight (``waitUntilIdle()``). Work in flight that
+/// itself sleeps on the clock (a binding client rate limit) is not advanced: tests keep the
+/// configured rates far above what they send at one instant.
 final class InProcessDaemon: Sendable {
     let fixture: DaemonFixture
     let clock: SteppedClock
@@ -39,9 +41,9 @@ final class InProcessDaemon: Sendable {
 
     /// Builds and starts the daemon on the fixture's configuration (``DaemonFixture/writeConfig(jobs:)``
     /// first), runs `prepare()`, and waits until its first passes are done.
-    static func start(_ fixture: DaemonFixture, clock: SteppedClock = SteppedClock(), watchdog: WatchdogConfiguration? = nil,
+    static func start(_ fixture: DaemonFixture, clock: SteppedClock? = nil, watchdog: WatchdogConfiguration? = nil,
                       notifySocket: String? = nil, mode: ExportEngine.Mode = .daemon) async throws -> InProcessDaemon {
-        let daemon = try InProcessDaemon(fixture: fixture, clock: clock, watchdog: watchdog, notifySocket: notifySocket, mode: mode)
+        let daemon = try InProcessDaemon(fixture: fixture, clock: clock ?? fixture.clock ?? SteppedClock(), watchdog: watchdog, notifySocket: notifySocket, mode: mode)
         _ = try await daemon.application.engine.prepare()
         daemon.launch()
         try await daemon.waitUntilIdle()
