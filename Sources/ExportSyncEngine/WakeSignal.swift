@@ -1,5 +1,5 @@
-public import ExportSyncProviders
-public import Foundation
+import ExportSyncProviders
+import Foundation
 import Synchronization
 
 /// Wakes the engine's loop early: a finished task, a reload, or a shutdown request.
