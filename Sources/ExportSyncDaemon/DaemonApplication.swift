@@ -19,7 +19,8 @@ import Foundation
 ///
 /// The services: the engine (``EngineService``: `READY=1`, then the loop, whose passes feed the
 /// watchdog and `STATUS=`), the shutdown notice (`STOPPING=1`), reloads (``ReloadService``) and,
-/// when systemd armed one, the watchdog (``WatchdogService``). Every timer reads one clock.
+/// when systemd armed one, the watchdog (``WatchdogService``), and daily warnings about jobs on
+/// paths with a sunset (``SunsetNoticeService``). Every timer reads one clock.
 public struct DaemonApplication: Sendable {
     /// The engine the services drive.
     public let engine: ExportEngine
@@ -78,6 +79,7 @@ public struct DaemonApplication: Sendable {
             .init(service: ShutdownNoticeService(notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
             .init(service: ReloadService(reloads: reloads, reload: reload, notifier: notifier, logger: logger),
                   successTerminationBehavior: .ignore),
+            .init(service: SunsetNoticeService(engine: engine, clock: clock, logger: logger), successTerminationBehavior: .ignore),
         ]
         if let watchdogKeeper {
             services.append(.init(service: WatchdogService(keeper: watchdogKeeper, clock: clock), successTerminationBehavior: .ignore))

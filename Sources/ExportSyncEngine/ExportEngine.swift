@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 public import ExportSyncConfig
-import ExportSyncCore
+public import ExportSyncCore
 public import ExportSyncProviders
 public import ExportSyncStore
 import Foundation
@@ -362,6 +362,9 @@ public actor ExportEngine {
 
     /// Where files land.
     var outputRoot: String { configuration.daemon.outputDirectory }
+
+    /// The configured jobs whose Workiva paths have a published sunset.
+    public func sunsetNotices() -> [SunsetNotice] { configuration.jobs.compactMap(\.sunsetNotice) }
 
     func remember(_ location: ResultLocation, of operation: Int64) { results[operation] = location }
     func result(of operation: Int64) -> ResultLocation? { results[operation] }

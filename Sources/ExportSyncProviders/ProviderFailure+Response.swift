@@ -6,11 +6,13 @@ extension ProviderFailure {
     static func from(_ response: ExchangeResponse, method: String) -> ProviderFailure {
         let error = ServerErrorBody(response.bytes)
         let endpoint = response.endpoint
-        let isPrototype = endpoint.hasPrefix("/prototype/platform/")
+        // A path family past its published sunset that answers 404 or 410 is gone, not a
+        // missing resource; before the date a 404 is a 404.
+        let retired = PathSunset.of(endpoint: endpoint).map { $0.hasPassed(at: response.receivedAt) } ?? false
         switch response.status {
         case 401:
             return .unauthorized(endpoint: endpoint)
-        case 404 where isPrototype, 410 where isPrototype:
+        case 404 where retired, 410 where retired:
             return .sunset(endpoint: endpoint)
         case 403 where error.isExpiredURL:
             return .expiredURL

@@ -1,3 +1,4 @@
+import ExportSyncCore
 import Foundation
 
 /// A provider call that did not succeed, classified for the engine's decisions.
@@ -39,7 +40,8 @@ public enum ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible 
         case .unauthorized(let endpoint):
             return "unauthorized: HTTP 401 from \(endpoint) after a token refresh (check the credentials)"
         case .sunset(let endpoint):
-            return "sunset: \(endpoint) is no longer served (prototype route retired; use the 2026-01-01 paths)"
+            let retired = PathSunset.of(endpoint: endpoint).map { "the \($0.pathPrefix)… paths were retired on \($0.day)" } ?? "its paths were retired"
+            return "sunset: \(endpoint) is no longer served: \(retired); set the job's flavour = \"2026-01-01\" (the same ids work there; prototype attachments are named by test_form, test_phase, matrix and sample)"
         case .expiredURL:
             return "expired URL: storage answered 403 \"Request has expired\""
         case .malformedResponse(let detail):

@@ -116,6 +116,30 @@ struct StatusReport: Encodable {
         }
     }
 
+    /// A job whose Workiva paths have a sunset.
+    struct SunsetWarning: Encodable {
+        var job: String
+        var sunsetDay: String
+        var daysLeft: Int
+        var paths: String
+        var advice: String
+        var message: String
+
+        enum CodingKeys: String, CodingKey {
+            case job, paths, advice, message
+            case sunsetDay = "sunset_day", daysLeft = "days_left"
+        }
+
+        init(_ notice: SunsetNotice, now: Date) {
+            job = notice.job
+            sunsetDay = notice.sunset.day
+            daysLeft = notice.sunset.daysLeft(at: now)
+            paths = notice.sunset.pathPrefix
+            advice = notice.advice
+            message = notice.message(at: now)
+        }
+    }
+
     struct Pending: Encodable {
         var runID: Int64
         var job: String
@@ -153,12 +177,14 @@ struct StatusReport: Encodable {
     /// Set while the running daemon cannot write the state database (what the database shows
     /// is then older than what the daemon knows).
     var stateWriteFailure: StateWriteFailureNotice?
+    /// Configured jobs whose paths are retired soon (or were).
+    var sunsetWarnings: [SunsetWarning]
 
     enum CodingKeys: String, CodingKey {
         case config, database, jobs
         case databaseExists = "database_exists", generatedAt = "generated_at"
         case pendingOperations = "pending_operations", pendingOperationCount = "pending_operation_count"
-        case stateWriteFailure = "state_write_failure"
+        case stateWriteFailure = "state_write_failure", sunsetWarnings = "sunset_warnings"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -171,6 +197,7 @@ struct StatusReport: Encodable {
         try container.encode(pendingOperations, forKey: .pendingOperations)
         try container.encode(pendingOperationCount, forKey: .pendingOperationCount)
         try container.encode(stateWriteFailure, forKey: .stateWriteFailure)
+        try container.encode(sunsetWarnings, forKey: .sunsetWarnings)
     }
 
     init(configuration: Configuration, snapshot: StatusSnapshot?, now: Date) {
@@ -198,6 +225,7 @@ struct StatusReport: Encodable {
                     pollCount: $0.pollCount, lastStatus: $0.lastStatus, operationURL: $0.operationURL)
         }
         pendingOperationCount = snapshot?.pendingOperationCount ?? 0
+        sunsetWarnings = configuration.jobs.compactMap(\.sunsetNotice).map { SunsetWarning($0, now: now) }
     }
 
     func jsonText() throws -> String {
@@ -223,6 +251,11 @@ struct StatusReport: Encodable {
         for row in rows {
             lines.append(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces))
+        }
+        if !sunsetWarnings.isEmpty {
+            lines.append("")
+            lines.append("sunset warnings: \(sunsetWarnings.count)")
+            for warning in sunsetWarnings { lines.append("  \(warning.message)") }
         }
         lines.append("")
         if pendingOperationCount == 0 {

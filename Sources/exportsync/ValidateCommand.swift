@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExportSyncConfig
 import ExportSyncCore
+import Foundation
 
 /// `exportsync validate`: check a configuration file and report every problem in it.
 struct ValidateCommand: ParsableCommand {
@@ -28,6 +29,11 @@ struct ValidateCommand: ParsableCommand {
             printError(error.description)
             printError("\(config.path): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s") found; nothing was run")
             throw ExitCode(SysExit.config)
+        }
+        // Warnings, not errors: the file is valid and the exit status stays 0, quiet or not.
+        let now = Date()
+        for notice in configuration.jobs.compactMap(\.sunsetNotice) {
+            printError("\(config.path): warning: \(notice.message(at: now))")
         }
         guard !quiet else { return }
         print("\(config.path): valid — \(configuration.sources.count) source(s), \(configuration.jobs.count) job(s)")

@@ -42,6 +42,25 @@ struct StatusCommandTests {
         #expect(table.standardOutput.contains("pending operations: none"))
     }
 
+    @Test("jobs on paths with a sunset are listed in the table and the JSON, with the day, the days left and the advice")
+    func sunsetWarnings() async throws {
+        let scratch = try ScratchDirectory()
+        let config = try scratchConfig(scratch)
+        let result = try await ExecutableRunner.run(["status", "--json", "--config", config])
+        let warnings = try #require(try decode(result.standardOutput)["sunset_warnings"] as? [[String: Any]])
+        #expect(warnings.map { $0["job"] as? String } == ["legacy-audit-evidence"])
+        let warning = try #require(warnings.first)
+        #expect(warning["sunset_day"] as? String == "2027-01-31")
+        #expect(warning["paths"] as? String == "/prototype/platform/")
+        let daysLeft = try #require(warning["days_left"] as? Int)
+        let now = PathSunset.prototype.daysLeft(at: Date())
+        #expect(daysLeft == now || daysLeft == now + 1, "\(daysLeft) days left, \(now) now")
+        #expect((warning["advice"] as? String)?.hasPrefix("set flavour = \"2026-01-01\"") == true)
+
+        let table = try await ExecutableRunner.run(["status", "--config", config])
+        #expect(table.standardOutput.contains("sunset warnings: 1\n  job legacy-audit-evidence: its paths (/prototype/platform/…)"), "\(table.standardOutput)")
+    }
+
     @Test("with a database: last runs, next due times, pending operations without query strings, removed jobs")
     func withState() async throws {
         let scratch = try ScratchDirectory()

@@ -1,3 +1,4 @@
+import ExportSyncCore
 import Foundation
 import TestSupport
 import Testing
@@ -11,14 +12,35 @@ struct ValidateCommandTests {
         #expect(result.standardOutput.contains("valid — 2 source(s), 8 job(s)"))
         #expect(result.standardOutput.contains("job sample-42-evidence: sample-attachment-export via workiva, every 6h → workiva/{test_form}/{sample}/{attachment}.pdf"))
         #expect(result.standardOutput.contains("job controls-sheet-csv: spreadsheet-export via workiva, at 06:00, 18:00 on mon, tue, wed, thu, fri (UTC-05:00)"))
-        #expect(result.standardError.isEmpty)
+        #expect(Self.sunsetWarnings(result.standardError).count == 1, "\(result.standardError)")
     }
 
-    @Test("--quiet prints nothing on success")
+    /// The `warning:` lines of `validate`'s standard error.
+    static func sunsetWarnings(_ standardError: String) -> [Substring] {
+        standardError.split(separator: "\n").filter { $0.contains(": warning: ") }
+    }
+
+    @Test("--quiet prints nothing on standard output on success; warnings still go to standard error")
     func quiet() async throws {
         let result = try await ExecutableRunner.run(["validate", "--quiet", "--config", RepositoryPaths.exampleConfig.path])
         #expect(result.status == 0)
         #expect(result.standardOutput.isEmpty)
+        #expect(Self.sunsetWarnings(result.standardError).count == 1)
+    }
+
+    @Test("jobs on paths with a sunset are warned about, with the day, the days left and the 2026 replacement; the file is still valid")
+    func sunsetWarningsAtValidate() async throws {
+        let result = try await ExecutableRunner.run(["validate", "--config", RepositoryPaths.exampleConfig.path])
+        #expect(result.status == 0)
+        let warnings = Self.sunsetWarnings(result.standardError)
+        let line = try #require(warnings.first, "\(result.standardError)")
+        // Days left as of now (the command ran between these two readings).
+        let before = PathSunset.prototype.daysLeft(at: Date())
+        #expect(line.hasPrefix("\(RepositoryPaths.exampleConfig.path): warning: job legacy-audit-evidence: its paths (/prototype/platform/…) "))
+        let expected = Date() >= PathSunset.prototype.date ? ["were retired on 2027-01-31"]
+            : ["are retired on 2027-01-31, in \(before) day(s)", "are retired on 2027-01-31, in \(before + 1) day(s)"]
+        #expect(expected.contains { line.contains($0) }, "\(line)")
+        #expect(line.hasSuffix("set flavour = \"2026-01-01\" and name the attachment by test_form, test_phase, matrix and sample (the 2026 graph) instead of audit and procedure"))
     }
 
     @Test("every invalid fixture exits 78 with exactly its expected lines on stderr")

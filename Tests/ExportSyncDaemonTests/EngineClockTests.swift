@@ -363,3 +363,61 @@ struct TransientFaultClockTests {
         try await daemon.stop()
     }
 }
+
+/// Sunset warnings from the running daemon, on the stepped clock.
+@Suite("Sunset warnings on a stepped clock", .timeLimit(.minutes(2)))
+struct SunsetWarningClockTests {
+    @Test("a job on /platform/v1 paths is warned about at start and once a day, with the days left; a 2026 job never")
+    func dailyWarnings() async throws {
+        // 2029-01-28 12:00 UTC: three days (rounded up) before the platform-v1 sunset.
+        let clock = SteppedClock(start: Date(timeIntervalSince1970: 1_864_512_000 - 2.5 * 86_400))
+        try await DaemonFixture.with(DaemonScenario.instant(), clock: clock) { fixture in
+            // Weekly jobs: nothing else happens on the days the test steps through.
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "7d"), DaemonJobs.evidencePDF(every: "7d")])
+            let startedAt = clock.now
+            let daemon = try await InProcessDaemon.start(fixture)
+            @Sendable func warnings() -> [CapturedLogRecords.Record] { daemon.log.with("sunset_day").filter { $0.level == .warning } }
+            try await daemon.waitFor("the start-up warning") { !warnings().isEmpty }
+            #expect(warnings().map { $0.metadata["job"] } == ["board-memo-pdf"])
+            #expect(warnings().first?.metadata["sunset_day"] == "2029-01-31")
+            #expect(warnings().first?.metadata["sunset_days_left"] == "3")
+            #expect(warnings().first?.message.contains("flavour = \"2026-01-01\"") == true)
+
+            try await daemon.advance(to: startedAt.addingTimeInterval(86_400 - 0.001))
+            #expect(warnings().count == 1, "warned again within the day: \(warnings().map { "\($0.metadata) \($0.message)" })")
+            try await daemon.advance(to: startedAt.addingTimeInterval(86_400))
+            try await daemon.waitFor("the next day's warning") { warnings().count == 2 }
+            #expect(warnings().last?.metadata["sunset_days_left"] == "2")
+            try await daemon.stop()
+        }
+    }
+}
+
+/// After a sunset, a retired path's 404/410 fails the run as "sunset", with the advice.
+@Suite("Retired paths on a stepped clock", .timeLimit(.minutes(2)))
+struct RetiredPathClockTests {
+    static let prototypeFileJob = DaemonJobs.annualReportFile.replacingOccurrences(of: "file = \"file-1\"", with: "file = \"file-1\"\nflavour = \"prototype\"")
+
+    static func failureReason(at start: Date) async throws -> String? {
+        var scenario = DaemonScenario.instant()
+        // The server has retired the route: every prototype kick-off answers 410 Gone.
+        scenario.faults = [FaultRule(route: .workivaKickoff, resource: "file-1", kind: .status, status: 410)]
+        return try await DaemonFixture.with(scenario, clock: SteppedClock(start: start)) { fixture in
+            try fixture.writeConfig(jobs: [Self.prototypeFileJob])
+            let daemon = try await InProcessDaemon.start(fixture)
+            let run = try await daemon.store.run(id: 1)
+            try await daemon.stop()
+            #expect(run?.phase == .failed)
+            return run?.failureReason
+        }
+    }
+
+    @Test("a 410 from a prototype path after 2027-01-31 fails the run as sunset with the 2026 advice; the day before, as a plain 410")
+    func goneAfterTheSunset() async throws {
+        let after = try #require(try await Self.failureReason(at: PathSunset.prototype.date.addingTimeInterval(3_600)))
+        #expect(after.contains("sunset: /prototype/platform/files/file-1/export is no longer served"), "\(after)")
+        #expect(after.contains("retired on 2027-01-31") && after.contains("flavour = \"2026-01-01\""), "\(after)")
+        let before = try #require(try await Self.failureReason(at: PathSunset.prototype.date.addingTimeInterval(-86_400)))
+        #expect(before.contains("HTTP 410") && !before.contains("sunset"), "\(before)")
+    }
+}

@@ -87,13 +87,22 @@ struct ProtocolDetailTests {
     }
 
     @Test func failureMappingByStatusAndRoute() {
-        func response(_ status: Int, _ url: String, _ body: String = "") -> ExchangeResponse {
-            ExchangeResponse(status: status, headers: ["Retry-After": "7"], url: url, bytes: Array(body.utf8), stream: nil, receivedAt: Date())
+        func response(_ status: Int, _ url: String, _ body: String = "", at receivedAt: Date = Date()) -> ExchangeResponse {
+            ExchangeResponse(status: status, headers: ["Retry-After": "7"], url: url, bytes: Array(body.utf8), stream: nil, receivedAt: receivedAt)
         }
-        #expect(ProviderFailure.from(response(410, "https://a/prototype/platform/files/1/export"), method: "POST")
+        // 404/410 on a path family is "sunset" from its sunset day on, and a plain 404 before.
+        let afterPrototype = PathSunset.prototype.date
+        #expect(ProviderFailure.from(response(410, "https://a/prototype/platform/files/1/export", at: afterPrototype), method: "POST")
             == .sunset(endpoint: "/prototype/platform/files/1/export"))
-        #expect(ProviderFailure.from(response(404, "https://a/prototype/platform/operations/1"), method: "GET")
+        #expect(ProviderFailure.from(response(404, "https://a/prototype/platform/operations/1", at: afterPrototype), method: "GET")
             == .sunset(endpoint: "/prototype/platform/operations/1"))
+        #expect(ProviderFailure.from(response(404, "https://a/prototype/platform/operations/1", at: afterPrototype.addingTimeInterval(-0.001)), method: "GET")
+            == .rejected(status: 404, code: nil, message: nil, endpoint: "/prototype/platform/operations/1"))
+        #expect(ProviderFailure.from(response(404, "https://a/platform/v1/operations/1", at: afterPrototype), method: "GET")
+            == .rejected(status: 404, code: nil, message: nil, endpoint: "/platform/v1/operations/1"))
+        #expect(ProviderFailure.from(response(410, "https://a/platform/v1/operations/1", at: PathSunset.platformV1.date), method: "GET")
+            == .sunset(endpoint: "/platform/v1/operations/1"))
+        #expect(ProviderFailure.sunset(endpoint: "/prototype/platform/files/1/export").description.contains("retired on 2027-01-31"))
         #expect(ProviderFailure.from(response(404, "https://a/operations/1", #"{"code":"404NotFound","message":"gone"}"#), method: "GET")
             == .rejected(status: 404, code: "404NotFound", message: "gone", endpoint: "/operations/1"))
         #expect(ProviderFailure.from(response(401, "https://a/api/v1/exports"), method: "GET") == .unauthorized(endpoint: "/api/v1/exports"))

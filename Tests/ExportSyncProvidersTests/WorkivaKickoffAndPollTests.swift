@@ -147,8 +147,10 @@ struct WorkivaKickoffAndPollTests {
 
     @Test func sunsetAndRejectionsAreClassified() async throws {
         let faults = [FaultRule(route: .workivaKickoff, resource: "file-1", kind: .status, status: 410)]
-        try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
-            let client = sandbox.workivaClient()
+        // The day after the prototype's sunset, on the client's and the sandbox's clock.
+        let clock = ManualClock(start: PathSunset.prototype.date.addingTimeInterval(86_400))
+        try await withProviders(Fixture.scenario(faults: faults), clock: clock) { sandbox in
+            let client = sandbox.workivaClient(clock: clock)
             let prototype = try #require(WorkivaKickoffRequest.export(.fileExport(flavour: .prototype, file: "file-1", fileKind: .supportingDocument)))
             let sunset = await failure { try await client.startOperation(prototype) }
             #expect(sunset == .sunset(endpoint: "/prototype/platform/files/file-1/export"))
