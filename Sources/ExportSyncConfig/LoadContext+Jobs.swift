@@ -65,6 +65,7 @@ extension LoadContext {
         guard let kind else { return nil }  // Which keys are unknown depends on the kind: say nothing more.
         let schedule = readSchedule(reader, kind: kind)
         let deadline = reader.duration("deadline") ?? 3_600
+        let staleAfter = reader.duration("stale_after")
         var templateValues: [String: String] = [:]
         let payload: JobPayload?
         switch kind {
@@ -92,7 +93,8 @@ extension LoadContext {
               kind == .sampleAttachmentUpload || output != nil
         else { return nil }
         return JobSpec(name: name, source: sourceName, kind: kind, payload: payload, schedule: schedule, output: output,
-                       deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint))
+                       deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint),
+                       staleAfterSeconds: staleAfter)
     }
 
     /// The placeholders a job kind's output template may use, besides the common ones.

@@ -175,9 +175,14 @@ public struct JobSpec: Sendable, Hashable {
     public var templateValues: [String: String]
     /// A stable digest of the job's configuration table; changes whenever the job's settings do.
     public var fingerprint: String
+    /// `stale_after`: how long without a successful run before `check` calls the job stale
+    /// (nil: ``effectiveStaleAfterSeconds``'s default).
+    public var staleAfterSeconds: Int64?
 
     public init(name: String, source: String, kind: JobKind, payload: JobPayload, schedule: Schedule,
-                output: PathTemplate?, deadlineSeconds: Int64, templateValues: [String: String], fingerprint: String) {
+                output: PathTemplate?, deadlineSeconds: Int64, templateValues: [String: String], fingerprint: String,
+                staleAfterSeconds: Int64? = nil) {
+        self.staleAfterSeconds = staleAfterSeconds
         self.name = name
         self.source = source
         self.kind = kind

@@ -145,9 +145,16 @@ extension StateStore {
                 SELECT * FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY job)
                 """)
             let lastRunByJob = Dictionary(lastRuns.map { ($0.job, $0) }, uniquingKeysWith: { first, _ in first })
+            var lastSuccessByJob: [String: Date] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT job, MAX(finished_at) AS finished FROM runs WHERE phase = 'done' GROUP BY job") {
+                let job: String = try row.decode(forColumn: RunRecord.Columns.job)
+                let finished: Date? = try row.decode(forColumn: Column("finished"))
+                if let finished { lastSuccessByJob[job] = finished }
+            }
             let jobStatuses = try jobs.map { job in
                 StatusSnapshot.JobStatus(
-                    job, lastRun: try lastRunByJob[job.name].map { StatusSnapshot.RunSummary($0, id: try Self.id(of: $0)) })
+                    job, lastRun: try lastRunByJob[job.name].map { StatusSnapshot.RunSummary($0, id: try Self.id(of: $0)) },
+                    lastSuccessAt: lastSuccessByJob[job.name])
             }
             let pendingCount = try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0
             let pending = try Self.runsWithOperations(db, sql: StateQueries.pendingOperations, arguments: [pendingLimit])

@@ -26,6 +26,10 @@ public struct StatusSnapshot: Sendable, Hashable, Codable {
         public var lastScheduledAt: Date?
         /// The job's most recent run.
         public var lastRun: RunSummary?
+        /// When the job's latest successful run finished (nil when none ever did).
+        public var lastSuccessAt: Date?
+        /// When the job was first registered.
+        public var registeredAt: Date?
     }
 
     /// A run in a few fields.
@@ -80,7 +84,7 @@ public struct StatusSnapshot: Sendable, Hashable, Codable {
 
 extension StatusSnapshot.JobStatus {
     /// A stored job, with its last run.
-    init(_ record: JobRecord, lastRun: StatusSnapshot.RunSummary?) {
+    init(_ record: JobRecord, lastRun: StatusSnapshot.RunSummary?, lastSuccessAt: Date?) {
         name = record.name
         kind = record.kind
         source = record.source
@@ -88,6 +92,8 @@ extension StatusSnapshot.JobStatus {
         nextDueAt = record.nextDueAt
         lastScheduledAt = record.lastScheduledAt
         self.lastRun = lastRun
+        self.lastSuccessAt = lastSuccessAt
+        registeredAt = record.createdAt
     }
 }
 

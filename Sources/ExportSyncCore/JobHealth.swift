@@ -1,0 +1,138 @@
+public import Foundation
+
+/// How bad a finding is, in the monitoring-plugin convention (`check`'s exit status).
+public enum CheckSeverity: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
+    case ok = 0, warning = 1, critical = 2, unknown = 3
+
+    public static func < (lhs: CheckSeverity, rhs: CheckSeverity) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// `OK`, `WARNING`, `CRITICAL` or `UNKNOWN`.
+    public var description: String {
+        switch self {
+        case .ok: "OK"
+        case .warning: "WARNING"
+        case .critical: "CRITICAL"
+        case .unknown: "UNKNOWN"
+        }
+    }
+}
+
+/// What the database says about one job, as `check` needs it.
+public struct JobRecordSummary: Sendable, Hashable {
+    /// The latest run: its id, whether it failed (and why), and when it finished.
+    public var lastRunID: Int64?
+    public var lastRunFailed: Bool
+    public var lastRunFailureReason: String?
+    public var lastRunFinishedAt: Date?
+    /// When the latest successful run finished.
+    public var lastSuccessAt: Date?
+    /// When the job was first registered (nil: never, the daemon has not seen it).
+    public var registeredAt: Date?
+
+    public init(lastRunID: Int64? = nil, lastRunFailed: Bool = false, lastRunFailureReason: String? = nil,
+                lastRunFinishedAt: Date? = nil, lastSuccessAt: Date? = nil, registeredAt: Date? = nil) {
+        self.lastRunID = lastRunID
+        self.lastRunFailed = lastRunFailed
+        self.lastRunFailureReason = lastRunFailureReason
+        self.lastRunFinishedAt = lastRunFinishedAt
+        self.lastSuccessAt = lastSuccessAt
+        self.registeredAt = registeredAt
+    }
+}
+
+/// One problem `check` reports about a job.
+public struct JobProblem: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case failed, stale, neverRun = "never-run", sunset }
+
+    public var job: String
+    public var kind: Kind
+    public var severity: CheckSeverity
+    /// The problem's own line.
+    public var line: String
+    /// The few words the summary line carries (`nightly-csv last success 2026-11-30`).
+    public var brief: String
+}
+
+extension JobSpec {
+    /// How long without a successful run before the job counts as stale: the configured
+    /// `stale_after`, else twice the longest gap between its schedule's slots plus its deadline.
+    public var effectiveStaleAfterSeconds: Int64 {
+        staleAfterSeconds ?? 2 * schedule.longestGapSeconds + deadlineSeconds
+    }
+
+    /// What is wrong with the job at `now`, worst first: its last run failed or it has had no
+    /// success for ``effectiveStaleAfterSeconds`` (critical); it never ran, or its paths reach
+    /// their sunset within 30 days (warning). Upload jobs run when files arrive, so they are
+    /// never stale.
+    public func problems(_ record: JobRecordSummary, at now: Date) -> [JobProblem] {
+        var found: [JobProblem] = []
+        let staleAfter = effectiveStaleAfterSeconds
+        if record.lastRunFailed, let id = record.lastRunID {
+            let when = record.lastRunFinishedAt.map { " at \(Self.day($0, withTime: true))" } ?? ""
+            found.append(JobProblem(job: name, kind: .failed, severity: .critical,
+                                    line: "job \(name): last run #\(id) failed\(when): \(record.lastRunFailureReason ?? "no reason recorded")",
+                                    brief: "\(name) last run failed"))
+        } else if kind != .sampleAttachmentUpload {
+            if let success = record.lastSuccessAt {
+                if now.timeIntervalSince(success) > TimeInterval(staleAfter) {
+                    found.append(JobProblem(job: name, kind: .stale, severity: .critical,
+                                            line: "job \(name): stale: last success \(Self.day(success, withTime: true)), more than \(ConfigDuration.format(staleAfter)) ago (stale_after)",
+                                            brief: "\(name) last success \(Self.day(success, withTime: false))"))
+                }
+            } else if let registered = record.registeredAt, now.timeIntervalSince(registered) > TimeInterval(staleAfter) {
+                found.append(JobProblem(job: name, kind: .stale, severity: .critical,
+                                        line: "job \(name): stale: no successful run since it was added \(Self.day(registered, withTime: true)), more than \(ConfigDuration.format(staleAfter)) ago (stale_after)",
+                                        brief: "\(name) never succeeded"))
+            } else if record.lastRunID == nil {
+                found.append(JobProblem(job: name, kind: .neverRun, severity: .warning,
+                                        line: "job \(name): never run yet", brief: "\(name) never run"))
+            }
+        }
+        if let notice = sunsetNotice, notice.sunset.daysLeft(at: now) <= 30 {
+            found.append(JobProblem(job: name, kind: .sunset, severity: .warning, line: notice.message(at: now),
+                                    brief: "\(name) paths retired \(notice.sunset.day)"))
+        }
+        return found
+    }
+
+    static func day(_ date: Date, withTime: Bool) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let (year, month, day) = Schedule.civilDate(daysSinceEpoch: days)
+        let text = String(format: "%04d-%02d-%02d", year, month, day)
+        guard withTime else { return text }
+        let inDay = seconds - days * 86_400
+        return text + String(format: " %02d:%02dZ", inDay / 3_600, inDay % 3_600 / 60)
+    }
+}
+
+extension Schedule {
+    /// The longest time between two consecutive slots (a week is scanned: weekdays matter).
+    public var longestGapSeconds: Int64 {
+        if timesOfDay.isEmpty { return everySeconds ?? 86_400 }
+        // From a Monday 00:00 UTC (1970-01-05) through eight days of slots.
+        var last: Int64 = 345_600 - 1
+        guard var previous = nextDue(lastScheduled: last) else { return everySeconds ?? 86_400 }
+        var longest: Int64 = 0
+        last = previous
+        while last < 345_600 + 8 * 86_400, let next = nextDue(lastScheduled: last) {
+            longest = max(longest, next - previous)
+            previous = next
+            last = next
+        }
+        return max(longest, 1)
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+    static func civilDate(daysSinceEpoch: Int64) -> (Int, Int, Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (Int(yoe + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
+    }
+}
