@@ -97,11 +97,10 @@ extension JobSpec {
 
     static func day(_ date: Date, withTime: Bool) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let (year, month, day) = Schedule.civilDate(daysSinceEpoch: days)
+        let inDay = Schedule.floorMod(seconds, 86_400)
+        let (year, month, day) = OutputNaming.civilDate(daysSinceEpoch: (seconds - inDay) / 86_400)
         let text = String(format: "%04d-%02d-%02d", year, month, day)
         guard withTime else { return text }
-        let inDay = seconds - days * 86_400
         return text + String(format: " %02d:%02dZ", inDay / 3_600, inDay % 3_600 / 60)
     }
 }
@@ -110,29 +109,14 @@ extension Schedule {
     /// The longest time between two consecutive slots (a week is scanned: weekdays matter).
     public var longestGapSeconds: Int64 {
         if timesOfDay.isEmpty { return everySeconds ?? 86_400 }
-        // From a Monday 00:00 UTC (1970-01-05) through eight days of slots.
-        var last: Int64 = 345_600 - 1
-        guard var previous = nextDue(lastScheduled: last) else { return everySeconds ?? 86_400 }
+        // The slots from a Monday 00:00 UTC (1970-01-05) through eight days.
+        let start: Int64 = 345_600
+        guard var previous = nextDue(lastScheduled: start - 1) else { return everySeconds ?? 86_400 }
         var longest: Int64 = 0
-        last = previous
-        while last < 345_600 + 8 * 86_400, let next = nextDue(lastScheduled: last) {
+        while previous < start + 8 * 86_400, let next = nextDue(lastScheduled: previous) {
             longest = max(longest, next - previous)
             previous = next
-            last = next
         }
         return max(longest, 1)
-    }
-
-    /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-    static func civilDate(daysSinceEpoch: Int64) -> (Int, Int, Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (Int(yoe + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
     }
 }
