@@ -47,8 +47,10 @@ struct StateDirectoryTests {
             try await fixture.notifySocket.waitFor("READY=1", timeout: .seconds(20)) { $0.isReady }
             #expect(await daemon.waitForLog("wrote \(DaemonJobs.evidencePDFPath)", timeout: .seconds(30)), "\(daemon.logTail())")
             func mode(_ path: String) -> Int? {
-                var info = stat()
-                return stat(path, &info) == 0 ? Int(info.st_mode & 0o777) : nil
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                      let permissions = attributes[.posixPermissions] as? Int
+                else { return nil }
+                return permissions & 0o777
             }
             #expect(mode(fixture.stateDirectory.path) == 0o700)
             for suffix in ["", "-wal", "-shm"] {
