@@ -52,6 +52,9 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     /// start-up sweep deletes files carrying it, so no template may produce it.
     public static let temporaryFileMarker = "exportsync-partial"
 
+    /// What ``fitted(_:)`` turns the marker into in a resolved name.
+    static let neutralisedMarker = temporaryFileMarker.replacingOccurrences(of: "-", with: "_")
+
     /// Longest file name a template resolves to: 255 bytes (the file system's limit) minus what
     /// the temp file's name adds: `.<name>.exportsync-partial-<random>`, the random part at
     /// most 15 digits.
@@ -136,7 +139,7 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     /// `component` cut to ``maximumFileNameBytes`` on a character boundary, keeping a short
     /// extension (`….pdf`), and never leaving the temp-file marker in it.
     static func fitted(_ component: String) -> String {
-        var name = component.replacingOccurrences(of: temporaryFileMarker, with: "exportsync_partial")
+        var name = component.replacingOccurrences(of: temporaryFileMarker, with: neutralisedMarker)
         guard name.utf8.count > maximumFileNameBytes else { return name }
         let ext = (name as NSString).pathExtension
         let keep = ext.isEmpty || ext.utf8.count > 16 ? "" : "." + ext
