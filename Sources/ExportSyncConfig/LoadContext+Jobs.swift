@@ -10,7 +10,7 @@ extension LoadContext {
         }
         var jobs: [JobSpec] = []
         var firstPathByName: [String: String] = [:]
-        var jobByOutput: [String: String] = [:]
+        var earlierOutputs: [(job: String, output: PathTemplate, pattern: OutputPattern)] = []
         for (index, element) in elements.enumerated() {
             let path = "jobs[\(index)]"
             guard case .table(let table) = element else {
@@ -28,15 +28,26 @@ extension LoadContext {
             guard let job = readJob(reader, sources: sources, declaredSources: declaredSources,
                                     fingerprint: Self.canonical(.table(table)))
             else { continue }
-            if let output = job.output, Set(output.placeholders).isDisjoint(with: ["job", "run", "date", "time", "datetime"]) {
-                if let other = jobByOutput[output.text] {
-                    reader.report("output", "job \"\(other)\" writes to the same output path; one would overwrite the other's files (add {job} or another distinguishing placeholder)")
+            if let output = job.output, let pattern = OutputPattern(job: job) {
+                if let other = earlierOutputs.first(where: { $0.pattern.canOverlap(pattern) }) {
+                    reader.report("output", Self.collision(job.name, output, pattern, with: other.job, other.output, other.pattern))
                 }
-                jobByOutput[output.text] = job.name
+                earlierOutputs.append((job.name, output, pattern))
             }
             jobs.append(job)
         }
         return jobs
+    }
+
+    /// Says that two jobs' output templates can name the same file.
+    static func collision(_ job: String, _ output: PathTemplate, _ pattern: OutputPattern,
+                          with other: String, _ otherOutput: PathTemplate, _ otherPattern: OutputPattern) -> String {
+        func shown(_ name: String, _ template: PathTemplate, _ pattern: OutputPattern) -> String {
+            let resolved = pattern.description == template.text ? "" : " → \"\(pattern.description)\""
+            return "job \"\(name)\" (output \"\(template.text)\"\(resolved))"
+        }
+        return "\(shown(job, output, pattern)) and \(shown(other, otherOutput, otherPattern)) can write the same file, "
+            + "and one would overwrite the other's; make a literal part differ, or add {job}"
     }
 
     private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String) -> JobSpec? {

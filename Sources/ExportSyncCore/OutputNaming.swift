@@ -39,9 +39,8 @@ public enum OutputNaming {
     /// slot's `{date}`/`{time}`/`{datetime}` (UTC; a retried or resumed run resolves to the same
     /// path), `{ext}` and `{filename}` (the server's name, else `<job>-<run>.<ext>`).
     public static func templateValues(job: JobSpec, runID: Int64, scheduledFor: Date, serverFileName: String?, contentType: String?) -> [String: String] {
-        var values = job.templateValues
+        var values = fixedTemplateValues(job: job)
         let ext = fileExtension(fileName: serverFileName, contentType: contentType, fallback: job.templateValues["format"])
-        values["job"] = job.name
         values["run"] = String(runID)
         values["ext"] = ext
         values["filename"] = serverFileName ?? "\(job.name)-\(runID).\(ext)"
@@ -53,6 +52,18 @@ public enum OutputNaming {
         values["date"] = "\(year)-\(pad(month))-\(pad(day))"
         values["time"] = time
         values["datetime"] = "\(year)\(pad(month))\(pad(day))T\(time)Z"
+        return values
+    }
+
+    /// The placeholders whose values change from run to run (set by ``templateValues(job:runID:scheduledFor:serverFileName:contentType:)``
+    /// beyond ``fixedTemplateValues(job:)``); every other placeholder has one value per job.
+    public static let runDependentPlaceholders: Set<String> = ["run", "date", "time", "datetime", "filename", "ext"]
+
+    /// The template values a job fixes: its identifiers and `{job}`. A placeholder the job's
+    /// kind allows but the job leaves unset (`{sample}` without a sample) resolves to `_`.
+    public static func fixedTemplateValues(job: JobSpec) -> [String: String] {
+        var values = job.templateValues
+        values["job"] = job.name
         return values
     }
 
@@ -69,5 +80,13 @@ public enum OutputNaming {
         let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
         let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
         return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
+    }
+}
+
+extension OutputPattern {
+    /// The paths `job`'s output template can resolve to, or `nil` for a job without output.
+    public init?(job: JobSpec) {
+        guard let output = job.output else { return nil }
+        self.init(template: output, fixedValues: OutputNaming.fixedTemplateValues(job: job))
     }
 }

@@ -49,13 +49,23 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     public static let commonPlaceholders = ["job", "date", "time", "datetime", "run", "filename", "ext"]
 
     /// Marks the names of partial files (the download's temp file beside its target); the
-    /// start-up sweep deletes files carrying it, so no template may produce it.
-    public static let temporaryFileMarker = "exportsync-partial"
+    /// start-up sweep deletes files carrying it, so no template may produce it. It is also the
+    /// start of ``legacyTemporaryFileMarker``, so refusing it refuses both.
+    public static let temporaryFileMarker = "exportsync-part"
+
+    /// The marker versions before 2026-12 used (`.<name>.exportsync-partial-<decimal>`); the
+    /// sweep still removes such files.
+    public static let legacyTemporaryFileMarker = "exportsync-partial"
+
+    /// Length of the random hex token that ends a temp file's name.
+    public static let temporaryTokenLength = 8
+
+    /// What ``fitted(_:)`` turns the marker into in a resolved name.
+    static let neutralisedMarker = temporaryFileMarker.replacingOccurrences(of: "-", with: "_")
 
     /// Longest file name a template resolves to: 255 bytes (the file system's limit) minus what
-    /// the temp file's name adds: `.<name>.exportsync-partial-<random>`, the random part at
-    /// most 15 digits.
-    public static let maximumFileNameBytes = 255 - (3 + temporaryFileMarker.utf8.count + 15)
+    /// the temp file's name adds: `.<name>.exportsync-part-<8 hex digits>`, 26 bytes.
+    public static let maximumFileNameBytes = 255 - (3 + temporaryFileMarker.utf8.count + temporaryTokenLength)
 
     /// The template text as written.
     public let text: String
@@ -136,7 +146,7 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     /// `component` cut to ``maximumFileNameBytes`` on a character boundary, keeping a short
     /// extension (`….pdf`), and never leaving the temp-file marker in it.
     static func fitted(_ component: String) -> String {
-        var name = component.replacingOccurrences(of: temporaryFileMarker, with: "exportsync_partial")
+        var name = component.replacingOccurrences(of: temporaryFileMarker, with: neutralisedMarker)
         guard name.utf8.count > maximumFileNameBytes else { return name }
         let ext = (name as NSString).pathExtension
         let keep = ext.isEmpty || ext.utf8.count > 16 ? "" : "." + ext

@@ -17,8 +17,34 @@ import Glibc
 /// A writer that is dropped without ``commit()`` removes its temp file. Temp files left by a
 /// killed process carry ``temporaryMarker`` in their name and are swept at start-up.
 public final class AtomicFileWriter {
-    /// Temp files are named `.<target name>.<marker>-<token>`; the sweeper removes only those.
+    /// Temp files are named `.<target name>.<marker>-<8 lower-case hex digits>`; the sweeper
+    /// removes only those (and the older `.<name>.exportsync-partial-<decimal>` form).
     public static let temporaryMarker = PathTemplate.temporaryFileMarker
+
+    /// The temp file's name for a target named `name`.
+    static func temporaryName(for name: String, token: UInt32) -> String {
+        let hex = String(token, radix: 16)
+        return ".\(name).\(temporaryMarker)-" + String(repeating: "0", count: PathTemplate.temporaryTokenLength - hex.count) + hex
+    }
+
+    /// Whether `name` is a temp file this daemon, or an older version, left: a leading dot,
+    /// then `.exportsync-part-` and exactly 8 lower-case hex digits at the end, or (older)
+    /// `.exportsync-partial-` and 1 to 15 decimal digits at the end.
+    public static func isTemporaryFileName(_ name: String) -> Bool {
+        guard name.hasPrefix(".") else { return false }
+        let scalars = Array(name.unicodeScalars)
+        func ends(marker: String, tokenLengths: ClosedRange<Int>, isTokenScalar: (Unicode.Scalar) -> Bool) -> Bool {
+            let token = scalars.reversed().prefix(while: isTokenScalar).count
+            guard tokenLengths.contains(token) else { return false }
+            let head = String(String.UnicodeScalarView(scalars.dropLast(token)))
+            return head.hasSuffix(".\(marker)-") && head.count > marker.count + 3
+        }
+        let hex: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        let decimal: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
+        let length = PathTemplate.temporaryTokenLength
+        return ends(marker: temporaryMarker, tokenLengths: length...length, isTokenScalar: hex)
+            || ends(marker: PathTemplate.legacyTemporaryFileMarker, tokenLengths: 1...15, isTokenScalar: decimal)
+    }
 
     /// What a committed file is.
     public struct Result: Sendable, Hashable {
@@ -75,13 +101,21 @@ public final class AtomicFileWriter {
         self.batchSize = batchSize
         let directory = (targetPath as NSString).deletingLastPathComponent
         let name = (targetPath as NSString).lastPathComponent
-        temporaryPath = "\(directory)/.\(name).\(Self.temporaryMarker)-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw .cannotCreate(path: directory, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
         }
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        // 32 random bits; on the rare clash with a file already there, draw again.
+        var path = ""
+        var opened: Int32 = -1
+        for _ in 0..<8 {
+            path = "\(directory)/" + Self.temporaryName(for: name, token: UInt32.random(in: 0...UInt32.max))
+            opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if opened >= 0 || errno != EEXIST { break }
+        }
+        temporaryPath = path
+        descriptor = opened
         guard descriptor >= 0 else { throw .cannotCreate(path: temporaryPath, errno: errno) }
         pending.reserveCapacity(batchSize)
     }
@@ -225,7 +259,7 @@ public final class AtomicFileWriter {
         var removed = 0
         while let relative = enumerator.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
-            guard name.hasPrefix("."), name.contains(".\(temporaryMarker)-") else { continue }
+            guard isTemporaryFileName(name) else { continue }
             if unlink("\(root)/\(relative)") == 0 { removed += 1 }
         }
         return removed

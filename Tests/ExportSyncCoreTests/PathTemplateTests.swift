@@ -65,6 +65,9 @@ struct PathTemplateTests {
     @Test("a template carrying the partial-file marker, or a literal file name too long for its temp file, is refused")
     func reservedAndOverlongTemplates() {
         #expect(throws: PathTemplate.ValidationError.reservedMarker) { try PathTemplate("out/.report.exportsync-partial-1") }
+        #expect(throws: PathTemplate.ValidationError.reservedMarker) { try PathTemplate("out/.report.exportsync-part-0badcafe") }
+        #expect(throws: PathTemplate.ValidationError.reservedMarker) { try PathTemplate("out/{run}.exportsync-part-{run}") }
+        #expect(PathTemplate.maximumFileNameBytes == 255 - ".".utf8.count - ".exportsync-part-".utf8.count - 8)
         let long = String(repeating: "n", count: PathTemplate.maximumFileNameBytes + 1)
         #expect(throws: PathTemplate.ValidationError.componentTooLong(component: long + ".pdf", bytes: long.utf8.count + 4)) {
             try PathTemplate("out/\(long).pdf")
@@ -78,9 +81,11 @@ struct PathTemplateTests {
         let name = template.resolve(["job": String(repeating: "j", count: 150), "filename": String(repeating: "é", count: 150), "run": "7"])
         #expect(name.utf8.count <= PathTemplate.maximumFileNameBytes, "\(name.utf8.count) bytes")
         #expect(name.hasSuffix(".pdf"))
-        #expect(name.utf8.count + ".".utf8.count + ".exportsync-partial-".utf8.count + 15 <= 255)
-        let marked = try PathTemplate("{filename}").resolve(["filename": "a.exportsync-partial-9"])
-        #expect(!marked.contains(PathTemplate.temporaryFileMarker), "a server name cannot make a file the sweep deletes: \(marked)")
+        #expect(name.utf8.count + ".".utf8.count + ".exportsync-part-".utf8.count + 8 <= 255)
+        for hostile in ["a.exportsync-partial-9", "a.exportsync-part-0badcafe"] {
+            let marked = try PathTemplate(".{filename}").resolve(["filename": hostile])
+            #expect(!marked.contains(PathTemplate.temporaryFileMarker), "a server name cannot make a file the sweep deletes: \(marked)")
+        }
     }
 
     @Test("secrets redact themselves")

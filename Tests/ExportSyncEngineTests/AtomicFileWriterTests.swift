@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ExportSyncCore
 import Testing
 @testable import ExportSyncEngine
 
@@ -58,6 +59,53 @@ struct AtomicFileWriterTests {
         abandoned.prepareCommitForTest()?.discard()
         #expect(Self.entries(directory) == ["data.csv"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("previous".utf8))
+    }
+
+    @Test("the temp file is named .<name>.exportsync-part-<8 hex>, and fits beside a target of the longest name a template allows")
+    func temporaryNameFitsTheBudget() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let name = String(repeating: "n", count: PathTemplate.maximumFileNameBytes - 4) + ".pdf"
+        let writer = try AtomicFileWriter(targetPath: "\(directory)/\(name)", expectedLength: nil)
+        let temporary = (writer.temporaryPath as NSString).lastPathComponent
+        #expect(temporary.utf8.count == 255, "the longest target leaves no byte unused: \(temporary.utf8.count)")
+        #expect(temporary.hasPrefix(".\(name).exportsync-part-"))
+        let token = temporary.dropFirst(".\(name).exportsync-part-".count)
+        #expect(token.count == 8 && token.allSatisfy { $0.isHexDigit && !$0.isUppercase }, "\(token)")
+        #expect(AtomicFileWriter.isTemporaryFileName(temporary))
+        try writer.write([1, 2, 3])
+        let result = try writer.commit()
+        #expect(result.size == 3)
+        #expect(Self.entries(directory) == [name])
+    }
+
+    @Test("the sweep removes this version's and older versions' temp files, nothing that only looks like one")
+    func sweepRecognisesOnlyTempFiles() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/sub/deeper", withIntermediateDirectories: true)
+        let swept = [".report.pdf.exportsync-part-0badcafe", "sub/.a.csv.exportsync-part-00000000",
+                     "sub/deeper/.x.exportsync-partial-281474976710655", ".y.exportsync-partial-7"]
+        let kept = ["report.pdf", "report.pdf.exportsync-part-0badcafe", ".report.pdf.exportsync-part-0BADCAFE",
+                    ".report.pdf.exportsync-part-badcafe", ".report.pdf.exportsync-part-0badcafe1", ".report.pdf.exportsync-part-0badcafg",
+                    ".exportsync-part-0badcafe", ".x.exportsync-partial-", ".x.exportsync-partial-1234567890123456",
+                    ".x.exportsync-partial-12a", "sub/.a.csv.exportsync-part-0badcafe.pdf", "sub/.hidden"]
+        for relative in swept + kept {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: "\(directory)/\(relative)"))
+        }
+        let writer = try AtomicFileWriter(targetPath: directory + "/sub/new.pdf", expectedLength: nil)
+        let live = writer.temporaryPath.dropFirst(directory.count + 1)
+        #expect(AtomicFileWriter.sweepTemporaryFiles(under: directory) == swept.count + 1)
+        var left: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: directory)
+        while let relative = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "\(directory)/\(relative)", isDirectory: &isDirectory), !isDirectory.boolValue {
+                left.append(relative)
+            }
+        }
+        #expect(left.sorted() == kept.sorted(), "the sweep also took the open writer's temp file \(live)")
+        writer.discard()
     }
 
     @Test("the fsync pool completes many files at once; after shutdown a commit is discarded as cancelled")

@@ -98,7 +98,7 @@ final class SandboxHarness: @unchecked Sendable {
         let enumerator = FileManager.default.enumerator(atPath: outputRoot.path)
         var found: [String] = []
         while let relative = enumerator?.nextObject() as? String {
-            if relative.contains("exportsync-partial") { found.append(relative) }
+            if relative.contains("exportsync-part") { found.append(relative) }
         }
         return found
     }
