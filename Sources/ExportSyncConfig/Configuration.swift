@@ -10,8 +10,12 @@ public struct DaemonSettings: Sendable, Hashable {
     public var logLevel: String
     /// How many downloads may run at once across all jobs.
     public var maxConcurrentDownloads: Int
+    /// `[daemon]`'s `on_file`, `hook_timeout` and `hook_attempts`: every job's defaults.
+    public var hookDefaults: HookSettings
 
-    public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int) {
+    public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int,
+                hookDefaults: HookSettings = HookSettings()) {
+        self.hookDefaults = hookDefaults
         self.stateDirectory = stateDirectory
         self.outputDirectory = outputDirectory
         self.logLevel = logLevel

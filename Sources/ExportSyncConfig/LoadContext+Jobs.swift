@@ -2,7 +2,8 @@ import ExportSyncCore
 import Foundation
 
 extension LoadContext {
-    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>) -> [JobSpec] {
+    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>,
+                  hookDefaults: HookSettings = HookSettings()) -> [JobSpec] {
         guard top.contains("jobs") else { return [] }
         guard case .array(let elements)? = top.table["jobs"] else {
             top.report("jobs", "expected an array of tables ([[jobs]]), got \(top.table["jobs"]?.typeName ?? "nothing")")
@@ -26,7 +27,7 @@ extension LoadContext {
                 }
             }
             guard let job = readJob(reader, sources: sources, declaredSources: declaredSources,
-                                    fingerprint: Self.canonical(.table(table)))
+                                    fingerprint: Self.canonical(.table(table)), hookDefaults: hookDefaults)
             else { continue }
             if let output = job.output, let pattern = OutputPattern(job: job) {
                 if let other = earlierOutputs.first(where: { $0.pattern.canOverlap(pattern) }) {
@@ -50,7 +51,8 @@ extension LoadContext {
             + "and one would overwrite the other's; make a literal part differ, or add {job}"
     }
 
-    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String) -> JobSpec? {
+    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String,
+                         hookDefaults: HookSettings) -> JobSpec? {
         let name = reader.string("name")
         if let name, !NamePattern.isJobName(name) {
             reader.report("name", "invalid job name \"\(name)\"; use letters, digits, \".\", \"-\" and \"_\" (at most 64, starting with a letter or digit)")
@@ -91,6 +93,8 @@ extension LoadContext {
         case .sampleAttachmentUpload:
             payload = readUpload(reader, source: source)
         }
+        // Upload jobs deliver no files: their tables have no hook keys.
+        let hook = kind == .sampleAttachmentUpload ? nil : readHookSettings(reader).hook(defaults: hookDefaults)
         var output: PathTemplate?
         if kind != .sampleAttachmentUpload, let text = reader.string("output", required: true) {
             do {
@@ -105,7 +109,7 @@ extension LoadContext {
         else { return nil }
         return JobSpec(name: name, source: sourceName, kind: kind, payload: payload, schedule: schedule, output: output,
                        deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint),
-                       staleAfterSeconds: staleAfter)
+                       staleAfterSeconds: staleAfter, deliveryHook: hook)
     }
 
     /// The placeholders a job kind's output template may use, besides the common ones.

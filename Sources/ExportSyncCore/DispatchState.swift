@@ -1,8 +1,8 @@
 public import Foundation
 
 /// What the engine's loop has in flight and what it may start: request slots (kickoffs, polls,
-/// upload steps), download slots, work already running, and work whose completion a pass's
-/// database read may not have seen yet. A value with no I/O and no clock; the engine holds one
+/// upload steps), download slots, delivery-hook slots, work already running, and work whose
+/// completion a pass's database read may not have seen yet. A value with no I/O and no clock; the engine holds one
 /// and executes what it answers.
 ///
 /// A pass goes: ``beginPass()`` before reading candidates (at most ``runReadLimit(for:)`` and
@@ -14,6 +14,8 @@ public struct DispatchState: Sendable {
     public enum Work: Hashable, Sendable {
         case run(Int64)
         case operation(Int64)
+        /// One attempt of a delivered file's hook (`file_hooks.id`).
+        case hook(Int64)
     }
 
     /// The slot a unit of work occupies.
@@ -22,16 +24,21 @@ public struct DispatchState: Sendable {
         case request
         /// A download, until its last byte arrived.
         case download
+        /// A delivery hook's program, until it exits.
+        case hook
     }
 
     /// Slots, all sources together.
     public struct Limits: Hashable, Sendable {
         public var requests: Int
         public var downloads: Int
+        /// Hook programs running at once.
+        public var hooks: Int
 
-        public init(requests: Int, downloads: Int) {
+        public init(requests: Int, downloads: Int, hooks: Int = 4) {
             self.requests = requests
             self.downloads = downloads
+            self.hooks = hooks
         }
     }
 
@@ -57,6 +64,7 @@ public struct DispatchState: Sendable {
     private var runsInFlight = 0
     private var requestsInFlight = 0
     private var downloadsInFlight = 0
+    private var hooksInFlight = 0
     /// Downloads whose slot was freed early (``transferFinished(run:)``).
     private var transfersFinished: Set<Int64> = []
     private var completionSequence = 0
@@ -83,7 +91,13 @@ public struct DispatchState: Sendable {
     /// How many due operations a pass should read (polls take request slots).
     public var pollReadLimit: Int {
         let room = self.room(for: .request)
-        return room > 0 ? room + (inFlight.count - runsInFlight) : 0
+        return room > 0 ? room + pollCount : 0
+    }
+
+    /// How many due hooks a pass should read.
+    public var hookReadLimit: Int {
+        let room = self.room(for: .hook)
+        return room > 0 ? room + hooksInFlight : 0
     }
 
     /// Starts `work` in `slot` unless it is running, finished after `pass` read the database,
@@ -97,6 +111,7 @@ public struct DispatchState: Sendable {
         switch slot {
         case .request: requestsInFlight += 1
         case .download: downloadsInFlight += 1
+        case .hook: hooksInFlight += 1
         }
         return .started
     }
@@ -120,6 +135,7 @@ public struct DispatchState: Sendable {
         switch slot {
         case .request: requestsInFlight -= 1
         case .download: downloadsInFlight -= 1
+        case .hook: hooksInFlight -= 1
         }
     }
 
@@ -139,6 +155,7 @@ public struct DispatchState: Sendable {
         switch slot {
         case .request: max(0, limits.requests - requestsInFlight)
         case .download: max(0, limits.downloads - downloadsInFlight)
+        case .hook: max(0, limits.hooks - hooksInFlight)
         }
     }
 
@@ -152,7 +169,10 @@ public struct DispatchState: Sendable {
     public var runCount: Int { runsInFlight }
 
     /// Operations being polled.
-    public var pollCount: Int { inFlight.count - runsInFlight }
+    public var pollCount: Int { inFlight.count - runsInFlight - hooksInFlight }
+
+    /// Hook programs running.
+    public var hookCount: Int { hooksInFlight }
 
     /// Kickoffs and upload steps in flight (request slots not taken by polls).
     public var startingCount: Int { max(0, requestsInFlight - pollCount) }

@@ -28,9 +28,27 @@ public struct JobRecordSummary: Sendable, Hashable {
     public var lastSuccessAt: Date?
     /// When the job was first registered (nil: never, the daemon has not seen it).
     public var registeredAt: Date?
+    /// The latest delivery hook that ended, when it failed its last attempt: the file's path,
+    /// when, and why (nil when the latest succeeded or the job has none).
+    public var lastHookFailure: HookFailure?
+
+    /// A delivery hook that gave up.
+    public struct HookFailure: Sendable, Hashable {
+        public var path: String
+        public var failedAt: Date
+        public var reason: String?
+
+        public init(path: String, failedAt: Date, reason: String?) {
+            self.path = path
+            self.failedAt = failedAt
+            self.reason = reason
+        }
+    }
 
     public init(lastRunID: Int64? = nil, lastRunFailed: Bool = false, lastRunFailureReason: String? = nil,
-                lastRunFinishedAt: Date? = nil, lastSuccessAt: Date? = nil, registeredAt: Date? = nil) {
+                lastRunFinishedAt: Date? = nil, lastSuccessAt: Date? = nil, registeredAt: Date? = nil,
+                lastHookFailure: HookFailure? = nil) {
+        self.lastHookFailure = lastHookFailure
         self.lastRunID = lastRunID
         self.lastRunFailed = lastRunFailed
         self.lastRunFailureReason = lastRunFailureReason
@@ -42,7 +60,7 @@ public struct JobRecordSummary: Sendable, Hashable {
 
 /// One problem `check` reports about a job.
 public struct JobProblem: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable { case failed, stale, neverRun = "never-run", sunset }
+    public enum Kind: String, Sendable, Hashable { case failed, stale, neverRun = "never-run", sunset, hookFailed = "hook-failed" }
 
     public var job: String
     public var kind: Kind
@@ -60,8 +78,9 @@ extension JobSpec {
         staleAfterSeconds ?? 2 * schedule.longestGapSeconds + deadlineSeconds
     }
 
-    /// What is wrong with the job at `now`, worst first: its last run failed or it has had no
-    /// success for ``effectiveStaleAfterSeconds`` (critical); it never ran, or its paths reach
+    /// What is wrong with the job at `now`, worst first: its last run failed, it has had no
+    /// success for ``effectiveStaleAfterSeconds``, or its latest delivery hook gave up
+    /// (critical: the next program never got the file); it never ran, or its paths reach
     /// their sunset within 30 days (warning). Upload jobs run when files arrive, so they are
     /// never stale.
     public func problems(_ record: JobRecordSummary, at now: Date) -> [JobProblem] {
@@ -87,6 +106,11 @@ extension JobSpec {
                 found.append(JobProblem(job: name, kind: .neverRun, severity: .warning,
                                         line: "job \(name): never run yet", brief: "\(name) never run"))
             }
+        }
+        if let failure = record.lastHookFailure {
+            found.append(JobProblem(job: name, kind: .hookFailed, severity: .critical,
+                                    line: "job \(name): delivery hook failed for \(failure.path) at \(Self.day(failure.failedAt, withTime: true)): \(failure.reason ?? "no reason recorded"); the file stays delivered",
+                                    brief: "\(name) delivery hook failed"))
         }
         if let notice = sunsetNotice, notice.sunset.daysLeft(at: now) <= 30 {
             found.append(JobProblem(job: name, kind: .sunset, severity: .warning, line: notice.message(at: now),

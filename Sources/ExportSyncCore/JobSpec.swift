@@ -178,11 +178,14 @@ public struct JobSpec: Sendable, Hashable {
     /// `stale_after`: how long without a successful run before `check` calls the job stale
     /// (nil: ``effectiveStaleAfterSeconds``'s default).
     public var staleAfterSeconds: Int64?
+    /// `on_file` (the job's or `[daemon]`'s): the program run after each file is delivered.
+    public var deliveryHook: DeliveryHook?
 
     public init(name: String, source: String, kind: JobKind, payload: JobPayload, schedule: Schedule,
                 output: PathTemplate?, deadlineSeconds: Int64, templateValues: [String: String], fingerprint: String,
-                staleAfterSeconds: Int64? = nil) {
+                staleAfterSeconds: Int64? = nil, deliveryHook: DeliveryHook? = nil) {
         self.staleAfterSeconds = staleAfterSeconds
+        self.deliveryHook = deliveryHook
         self.name = name
         self.source = source
         self.kind = kind

@@ -16,6 +16,9 @@ public struct EngineProgress: Sendable, Hashable {
     public var stateWriteFailure: StateWriteFailure?
     /// Runs waiting to retry a step after a transient failure.
     public var retrying = 0
+    /// Delivery hooks running now, and those that failed for good since start.
+    public var hooksRunning = 0
+    public var hooksFailed = 0
     /// Runs and polls handed to child tasks and not finished yet: 0 means the loop sleeps until
     /// a due time, a retry time or a signal, with nothing of its own under way.
     public var workInFlight = 0
@@ -55,6 +58,8 @@ public struct EngineProgress: Sendable, Hashable {
         if let nextDueAt { parts.append("next due " + Self.clock(nextDueAt)) }
         if retrying > 0 { parts.append("\(retrying) waiting to retry") }
         if runsFailed > 0 { parts.append("\(runsFailed) failed") }
+        if hooksRunning > 0 { parts.append("\(hooksRunning) hook(s) running") }
+        if hooksFailed > 0 { parts.append("\(hooksFailed) hook(s) failed") }
         return parts.joined(separator: ", ")
     }
 

@@ -43,7 +43,8 @@ extension ExportEngine {
         // and the commit.
         guard let file = await committed({
             try await self.store.recordFileWritten(
-                run: run.id, path: relative, size: result.size, sha256: result.sha256, policy: policy, at: self.clock.now)
+                run: run.id, path: relative, size: result.size, sha256: result.sha256, policy: policy,
+                hook: job.deliveryHook != nil, at: self.clock.now)
         }, logger: log) else { return }
         await forget(resultOf: operation.id)
         await noteFileWritten(at: file.writtenAt)

@@ -41,6 +41,8 @@ public actor ExportEngine {
         /// `once` then cannot vouch that all due work was done. (A refused step write is retried
         /// with backoff and counts only if its run then fails.)
         public var stateFailures = 0
+        /// Delivery hooks that failed their last attempt (the files stay delivered).
+        public var hooksFailed = 0
 
         public init() {}
     }
@@ -303,6 +305,7 @@ public actor ExportEngine {
                 await self.finished(.run(recovered.run.id))
             }
         }
+        started += await dispatchHooks(now: now, pass: pass, group: &group)
         for target in polls where !target.runs.isEmpty {
             let decision = dispatch.start(.operation(target.operation.id), in: .request, pass: pass)
             if decision == .noRoom { break }
@@ -318,6 +321,32 @@ public actor ExportEngine {
                     await self.performPoll(target)
                 }
                 await self.finished(.operation(target.operation.id))
+            }
+        }
+        return started
+    }
+
+    /// Starts the delivery hooks that are due, as many as hook slots allow.
+    private func dispatchHooks(now: Date, pass: DispatchState.Pass, group: inout DiscardingTaskGroup) async -> Int {
+        let limit = dispatch.hookReadLimit
+        guard limit > 0 else { return 0 }
+        let due: [PendingHook]
+        do {
+            due = try await store.dueHooks(until: now, limit: limit)
+        } catch {
+            outcome.stateFailures += 1
+            logger.error("cannot read the delivery hooks due: \(error)")
+            return 0
+        }
+        var started = 0
+        for hook in due {
+            let decision = dispatch.start(.hook(hook.id), in: .hook, pass: pass)
+            if decision == .noRoom { break }
+            guard decision == .started else { continue }
+            started += 1
+            group.addTask {
+                await self.performHook(hook)
+                await self.finished(.hook(hook.id))
             }
         }
         return started
@@ -405,6 +434,11 @@ public actor ExportEngine {
         progress.lastFileAt = date
     }
 
+    func noteHookFailed() {
+        outcome.hooksFailed += 1
+        progress.hooksFailed += 1
+    }
+
     func noteRunFailed(count: Int = 1) {
         outcome.runsFailed += count
         progress.runsFailed += count
@@ -417,8 +451,9 @@ public actor ExportEngine {
 
     private func refreshProgress(now: Date) async {
         progress.starting = dispatch.startingCount
-        progress.workInFlight = dispatch.runCount + dispatch.pollCount
+        progress.workInFlight = dispatch.runCount + dispatch.pollCount + dispatch.hookCount
         progress.downloading = dispatch.downloadingCount
+        progress.hooksRunning = dispatch.hookCount
         if dispatch.downloadingCount == 0 { progress.downloadedBytes = 0; progress.downloadTotalBytes = 0 }
         progress.nextDueAt = earliestDue.flatMap { $0 == .distantFuture ? nil : $0 }
         // Counting polling runs reads an index; once a second is plenty for STATUS=.
@@ -435,7 +470,9 @@ public actor ExportEngine {
 
     private func nothingLeft() async -> Bool {
         let remaining = (try? await store.unfinishedRuns(in: Set(RunPhase.unfinished))) ?? []
-        return remaining.allSatisfy { jobs[$0.run.job] == nil && $0.run.phase == .polling }
+        guard remaining.allSatisfy({ jobs[$0.run.job] == nil && $0.run.phase == .polling }) else { return false }
+        // A delivered file's hook belongs to the work: `once` waits for its last attempt.
+        return ((try? await store.pendingHookCount()) ?? 0) == 0
     }
 
     /// When the loop wakes unless signalled: the next poll, the next due job, a run's next

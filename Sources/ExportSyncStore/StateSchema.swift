@@ -35,6 +35,7 @@ enum StateSchema {
     private static let migrations: [Migration] = [
         Migration(identifier: "v1-initial", apply: createInitialSchema),
         Migration(identifier: "v2-run-retries", apply: addRunRetries),
+        Migration(identifier: "v3-file-hooks", apply: addFileHooks),
     ]
 
     /// The partial indexes' condition on `runs.phase`, built from ``RunPhase/unfinished`` (the one
@@ -58,6 +59,30 @@ enum StateSchema {
         try db.execute(sql: "ALTER TABLE runs ADD COLUMN last_error TEXT")
         // The loop sleeps until the earliest attempt; only unfinished runs keep one.
         try db.execute(sql: "CREATE INDEX runs_by_next_attempt ON runs(next_attempt_at) WHERE next_attempt_at IS NOT NULL")
+    }
+
+    /// v3: delivery hooks (`on_file`). A file's hook row is inserted in the transaction that
+    /// records the file, so a delivered file's hook runs at least once even across a crash;
+    /// `next_attempt_at` is set exactly while it waits to run (first or again), `attempts`
+    /// counts attempts that ended, `last_error` is the last failure's reason.
+    private static func addFileHooks(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE file_hooks (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                file_id INTEGER NOT NULL UNIQUE REFERENCES files(id) ON DELETE RESTRICT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed', 'cancelled')),
+                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                next_attempt_at TEXT,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                finished_at TEXT,
+                CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL)),
+                CHECK ((state = 'pending') = (finished_at IS NULL))
+            ) STRICT;
+            """)
+        // The loop reads the hooks due; it never scans finished ones.
+        try db.execute(sql: "CREATE INDEX file_hooks_pending ON file_hooks(next_attempt_at) WHERE state = 'pending'")
     }
 
     /// v1 as it shipped; its phase lists are literals on purpose: a migration never changes.

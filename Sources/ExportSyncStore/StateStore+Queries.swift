@@ -123,15 +123,18 @@ extension StateStore {
         }
     }
 
-    /// The earliest persisted wait that ends after `after`: an operation's `next_poll_at` or a
-    /// run's `next_attempt_at` (two index reads). The loop sleeps until then.
+    /// The earliest persisted wait that ends after `after`: an operation's `next_poll_at`, a
+    /// run's `next_attempt_at` or a hook's (three index reads). The loop sleeps until then.
     public func earliestScheduledWork(after: Date) async throws -> Date? {
         try await read { db in
             let poll = try Date.fetchOne(
                 db.cachedStatement(sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?"), arguments: [StorageDate(after)])
             let attempt = try Date.fetchOne(
                 db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM runs WHERE next_attempt_at > ?"), arguments: [StorageDate(after)])
-            return [poll, attempt].compactMap { $0 }.min()
+            let hook = try Date.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM file_hooks WHERE state = 'pending' AND next_attempt_at > ?"),
+                arguments: [StorageDate(after)])
+            return [poll, attempt, hook].compactMap { $0 }.min()
         }
     }
 
@@ -151,10 +154,13 @@ extension StateStore {
                 let finished: Date? = try row.decode(forColumn: Column("finished"))
                 if let finished { lastSuccessByJob[job] = finished }
             }
+            let hooks = try Self.hookSummaries(db)
             let jobStatuses = try jobs.map { job in
-                StatusSnapshot.JobStatus(
+                var status = StatusSnapshot.JobStatus(
                     job, lastRun: try lastRunByJob[job.name].map { StatusSnapshot.RunSummary($0, id: try Self.id(of: $0)) },
                     lastSuccessAt: lastSuccessByJob[job.name])
+                status.hooks = hooks[job.name]
+                return status
             }
             let pendingCount = try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0
             let pending = try Self.runsWithOperations(db, sql: StateQueries.pendingOperations, arguments: [pendingLimit])

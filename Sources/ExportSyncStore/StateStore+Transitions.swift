@@ -231,8 +231,11 @@ extension StateStore {
     /// Records that an export's file is in place (fsynced, renamed, directory fsynced), in one
     /// transaction: the `files` row (path relative to the output root, size, lower-case hex
     /// SHA-256, producing run and operation) and the run's move to `done`.
+    ///
+    /// With `hook`, the file's delivery hook is recorded as pending in the same transaction: a
+    /// recorded file's hook runs at least once, whatever happens after the commit.
     public func recordFileWritten(
-        run runID: Int64, path: String, size: Int64, sha256: String, policy: RunPolicy, at now: Date
+        run runID: Int64, path: String, size: Int64, sha256: String, policy: RunPolicy, hook: Bool = false, at now: Date
     ) async throws -> StoredFile {
         try await write { db in
             var (run, operation) = try Self.loadRun(db, runID)
@@ -242,6 +245,7 @@ extension StateStore {
                 id: nil, path: path, size: size, sha256: sha256.lowercased(), runId: runID,
                 operationId: operation?.id, writtenAt: now)
             try file.insert(db)
+            if hook { try Self.insertPendingHook(db, fileID: try Self.id(of: file), now: now) }
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             return try StoredFile(file, id: Self.id(of: file))

@@ -30,6 +30,8 @@ public struct StatusSnapshot: Sendable, Hashable, Codable {
         public var lastSuccessAt: Date?
         /// When the job was first registered.
         public var registeredAt: Date?
+        /// Its files' delivery hooks (nil when none was ever recorded).
+        public var hooks: HookSummary?
     }
 
     /// A run in a few fields.

@@ -59,7 +59,10 @@ struct CheckReport {
             let last = known?.lastRun
             let record = JobRecordSummary(
                 lastRunID: last?.id, lastRunFailed: last?.phase == .failed, lastRunFailureReason: last?.failureReason,
-                lastRunFinishedAt: last?.finishedAt, lastSuccessAt: known?.lastSuccessAt, registeredAt: known?.registeredAt)
+                lastRunFinishedAt: last?.finishedAt, lastSuccessAt: known?.lastSuccessAt, registeredAt: known?.registeredAt,
+                lastHookFailure: known?.hooks?.lastFinished.flatMap { hook in
+                    hook.state == .failed ? JobRecordSummary.HookFailure(path: hook.path, failedAt: hook.finishedAt, reason: hook.lastError) : nil
+                })
             return job.problems(record, at: now)
         }
         .sorted { $0.severity > $1.severity }
@@ -79,6 +82,7 @@ struct CheckReport {
         case .failed: "failing"
         case .neverRun: "never run"
         case .sunset: "on retiring paths"
+        case .hookFailed: "with failed delivery hooks"
         case nil: "need attention"
         }
         let summary = "EXPORTSYNC \(severity) - \(jobs) of \(jobCount) jobs \(label): " + worst.map(\.brief).joined(separator: ", ")

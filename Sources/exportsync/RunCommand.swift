@@ -30,7 +30,8 @@ struct OnceCommand: AsyncParsableCommand {
         discussion: """
             Starts a run for every job that is due now, resumes unfinished runs, and waits until
             all of them have finished. Exits 0 when every run produced its file, 75 (EX_TEMPFAIL)
-            when some failed (see the log and `exportsync status`), 74 (EX_IOERR) when the state
+            when some failed or a delivery hook (`on_file`) failed its last attempt (the file stays
+            delivered; see the log and `exportsync status`), 74 (EX_IOERR) when the state
             database refused a read or write it needed (due work may not have been started).
             """
     )
@@ -45,6 +46,9 @@ struct OnceCommand: AsyncParsableCommand {
             printError("exportsync once: the state database failed \(outcome.stateFailures) time(s); due work may not have been done (see the log)")
             throw ExitCode(SysExit.ioError)
         }
-        if outcome.runsFailed > 0 { throw ExitCode(SysExit.temporaryFailure) }
+        if outcome.hooksFailed > 0 {
+            printError("exportsync once: \(outcome.hooksFailed) delivery hook(s) failed their last attempt; the files stay delivered (see the log and `exportsync status`)")
+        }
+        if outcome.runsFailed > 0 || outcome.hooksFailed > 0 { throw ExitCode(SysExit.temporaryFailure) }
     }
 }

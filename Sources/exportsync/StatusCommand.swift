@@ -66,9 +66,11 @@ struct StatusReport: Encodable {
         var nextDueAt: Date?
         var dueNow: Bool
         var lastRun: Run?
+        /// Its delivery hooks (`on_file`): pending and failed counts, the last one that ended.
+        var hooks: Hooks?
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, source, schedule
+            case name, kind, source, schedule, hooks
             case inConfig = "in_config", nextDueAt = "next_due_at", dueNow = "due_now", lastRun = "last_run"
         }
 
@@ -83,6 +85,40 @@ struct StatusReport: Encodable {
             try container.encode(nextDueAt, forKey: .nextDueAt)
             try container.encode(dueNow, forKey: .dueNow)
             try container.encode(lastRun, forKey: .lastRun)
+            try container.encode(hooks, forKey: .hooks)
+        }
+    }
+
+    /// A job's delivery hooks, from the database.
+    struct Hooks: Encodable {
+        var summary: HookSummary
+
+        enum CodingKeys: String, CodingKey {
+            case pending, failed
+            case lastState = "last_state", lastPath = "last_path", lastFinishedAt = "last_finished_at"
+            case lastAttempts = "last_attempts", lastError = "last_error"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(summary.pending, forKey: .pending)
+            try container.encode(summary.failed, forKey: .failed)
+            try container.encode(summary.lastFinished?.state.rawValue, forKey: .lastState)
+            try container.encode(summary.lastFinished?.path, forKey: .lastPath)
+            try container.encode(summary.lastFinished?.finishedAt, forKey: .lastFinishedAt)
+            try container.encode(summary.lastFinished?.attempts, forKey: .lastAttempts)
+            try container.encode(summary.lastFinished?.lastError, forKey: .lastError)
+        }
+
+        /// `2 pending, 1 failed, last failed 2026-12-01 18:00Z after 3 attempt(s): … (reports/x.pdf)`.
+        var line: String {
+            var parts = ["\(summary.pending) pending", "\(summary.failed) failed"]
+            if let last = summary.lastFinished {
+                var text = "last \(last.state.rawValue) \(StatusReport.time(last.finishedAt)) after \(last.attempts) attempt(s)"
+                if last.state != .succeeded, let error = last.lastError { text += ": \(error)" }
+                parts.append(text + " (\(last.path))")
+            }
+            return parts.joined(separator: ", ")
         }
     }
 
@@ -212,12 +248,13 @@ struct StatusReport: Encodable {
             let nextDue = known?.nextDueAt
                 ?? spec.schedule.nextDue(lastScheduled: lastScheduled).map { Date(timeIntervalSince1970: TimeInterval($0)) }
             return Job(name: spec.name, kind: spec.kind.rawValue, source: spec.source, schedule: spec.schedule.summary,
-                       inConfig: true, nextDueAt: nextDue, dueNow: nextDue.map { $0 <= now } ?? true, lastRun: known?.lastRun.map(Run.init))
+                       inConfig: true, nextDueAt: nextDue, dueNow: nextDue.map { $0 <= now } ?? true, lastRun: known?.lastRun.map(Run.init),
+                       hooks: known?.hooks.map(Hooks.init))
         }
         let configured = Set(configuration.jobs.map(\.name))
         for job in snapshot?.jobs ?? [] where !configured.contains(job.name) {
             jobs.append(Job(name: job.name, kind: job.kind, source: job.source, schedule: nil, inConfig: false,
-                            nextDueAt: nil, dueNow: false, lastRun: job.lastRun.map(Run.init)))
+                            nextDueAt: nil, dueNow: false, lastRun: job.lastRun.map(Run.init), hooks: job.hooks.map(Hooks.init)))
         }
         self.jobs = jobs
         pendingOperations = (snapshot?.pendingOperations ?? []).map {
@@ -251,6 +288,12 @@ struct StatusReport: Encodable {
         for row in rows {
             lines.append(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces))
+        }
+        let hooked = jobs.filter { $0.hooks != nil }
+        if !hooked.isEmpty {
+            lines.append("")
+            lines.append("delivery hooks:")
+            for job in hooked { if let hooks = job.hooks { lines.append("  \(job.name): \(hooks.line)") } }
         }
         if !sunsetWarnings.isEmpty {
             lines.append("")

@@ -28,6 +28,17 @@ struct ConfigurationValueTests {
         #expect(workiva.pollsPerSecond == 1)
     }
 
+    @Test("on_file: [daemon]'s hook is every job's default, key by key; a job's own wins; an empty list turns it off")
+    func deliveryHooks() throws {
+        let jobs = Dictionary(uniqueKeysWithValues: try load("delivery-hooks.toml").jobs.map { ($0.name, $0) })
+        #expect(jobs["inherits"]?.deliveryHook == DeliveryHook(program: "/bin/sh", arguments: ["-c", "exec /usr/bin/true"],
+                                                               timeoutSeconds: 120, attempts: 3))
+        #expect(jobs["own-hook"]?.deliveryHook == DeliveryHook(program: "/bin/sh", arguments: ["--strict"], timeoutSeconds: 120, attempts: 5))
+        #expect(jobs["no-hook"].map { $0.deliveryHook == nil } == true)
+        // Without any on_file, no job has a hook.
+        #expect(try load("all-kinds.toml").jobs.allSatisfy { $0.deliveryHook == nil })
+    }
+
     @Test("jobs carry their identifiers, schedule, options and template")
     func jobDetails() throws {
         let jobs = Dictionary(uniqueKeysWithValues: try load("all-kinds.toml").jobs.map { ($0.name, $0) })

@@ -29,6 +29,18 @@ struct JobHealthTests {
         #expect(Self.job(Schedule(everySeconds: 3_600), staleAfter: 60).effectiveStaleAfterSeconds == 60)
     }
 
+    @Test("a delivery hook that gave up is critical, with its file and reason; the run itself stays a success")
+    func failedHook() {
+        let job = Self.job(Schedule(everySeconds: 3_600))
+        let failure = JobRecordSummary.HookFailure(path: "a/report.pdf", failedAt: Self.now, reason: "/usr/local/bin/load exited with status 2")
+        let problems = job.problems(JobRecordSummary(lastRunID: 5, lastSuccessAt: Self.now, lastHookFailure: failure), at: Self.now)
+        #expect(problems.map(\.kind) == [.hookFailed])
+        #expect(problems.map(\.severity) == [.critical])
+        #expect(problems.first?.line
+            == "job nightly: delivery hook failed for a/report.pdf at 2026-11-30 00:53Z: /usr/local/bin/load exited with status 2; the file stays delivered")
+        #expect(job.problems(JobRecordSummary(lastRunID: 5, lastSuccessAt: Self.now), at: Self.now).isEmpty)
+    }
+
     @Test("the longest gap of a weekday schedule spans the weekend")
     func weekdayGaps() throws {
         let times = try [#require(TimeOfDay(hour: 6, minute: 0)), #require(TimeOfDay(hour: 18, minute: 0))]

@@ -40,13 +40,14 @@ final class InProcessDaemon: Sendable {
     }
 
     /// Builds and starts the daemon on the fixture's configuration (``DaemonFixture/writeConfig(jobs:)``
-    /// first), runs `prepare()`, and waits until its first passes are done.
+    /// first), runs `prepare()`, and waits until its first passes are done (unless `waitForIdle`
+    /// is false: work that waits on the clock, such as a hook's timeout, would hold it forever).
     static func start(_ fixture: DaemonFixture, clock: SteppedClock? = nil, watchdog: WatchdogConfiguration? = nil,
-                      notifySocket: String? = nil, mode: ExportEngine.Mode = .daemon) async throws -> InProcessDaemon {
+                      notifySocket: String? = nil, mode: ExportEngine.Mode = .daemon, waitForIdle: Bool = true) async throws -> InProcessDaemon {
         let daemon = try InProcessDaemon(fixture: fixture, clock: clock ?? fixture.clock ?? SteppedClock(), watchdog: watchdog, notifySocket: notifySocket, mode: mode)
         _ = try await daemon.application.engine.prepare()
         daemon.launch()
-        try await daemon.waitUntilIdle()
+        if waitForIdle { try await daemon.waitUntilIdle() }
         return daemon
     }
 

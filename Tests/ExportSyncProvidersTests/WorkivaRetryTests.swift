@@ -101,10 +101,12 @@ struct WorkivaRetryTests {
     }
 
     @Test func aPollThatTimesOutIsTransient() async throws {
-        // The first poll hangs far longer than the timeout.
-        let faults = [FaultRule(route: .workivaPoll, requests: [1], kind: .hang, seconds: 30)]
+        // The first poll hangs far longer than the timeout. The timeout also bounds the token
+        // call and the kick-off before it, which a loaded two-core machine was seen to take over
+        // 2 s to answer: 10 s leaves them room.
+        let faults = [FaultRule(route: .workivaPoll, requests: [1], kind: .hang, seconds: 120)]
         var settings = Fixture.settings
-        settings.requestTimeoutSeconds = 2
+        settings.requestTimeoutSeconds = 10
         try await withProviders(Fixture.scenario(faults: faults)) { sandbox in
             let client = sandbox.workivaClient(settings: settings)
             let handle = try await client.startOperation(attachmentExport())

@@ -18,11 +18,11 @@ struct StateStoreOpeningTests {
              try Int32.fetchOne(db, sql: "PRAGMA application_id"),
              try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
         }
-        #expect(tables == ["files", "grdb_migrations", "jobs", "operations", "runs", "uploads"])
+        #expect(tables == ["file_hooks", "files", "grdb_migrations", "jobs", "operations", "runs", "uploads"])
         #expect(userVersion == StateStore.schemaVersion)
-        #expect(StateStore.schemaVersion == 2)
+        #expect(StateStore.schemaVersion == 3)
         #expect(applicationID == StateSchema.applicationID)
-        #expect(migrations == ["v1-initial", "v2-run-retries"])
+        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks"])
     }
 
     @Test("every connection runs WAL, synchronous=FULL, foreign_keys=ON and a busy timeout")
@@ -80,8 +80,8 @@ struct StateStoreOpeningTests {
         _ = try StateStore(path: temp.path)
         try temp.rawConnection().write { db in try db.execute(sql: "PRAGMA user_version = 7") }
         let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path) }
-        #expect(error == .newerSchema(path: temp.path, found: 7, known: 2, unknownMigrations: []))
-        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to 2); refusing to open")
+        #expect(error == .newerSchema(path: temp.path, found: 7, known: 3, unknownMigrations: []))
+        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to 3); refusing to open")
         let version = try temp.rawConnection().read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
         #expect(version == 7)
     }
@@ -96,8 +96,8 @@ struct StateStoreOpeningTests {
         }
         for mode in [StateStore.AccessMode.readWrite, .readOnly] {
             let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path, mode: mode) }
-            #expect(error == .newerSchema(path: temp.path, found: 3, known: 2, unknownMigrations: ["v2-from-the-future"]))
-            #expect(error?.description.contains("written by a newer exportsync (schema 3, this build knows up to 2") == true)
+            #expect(error == .newerSchema(path: temp.path, found: 4, known: 3, unknownMigrations: ["v2-from-the-future"]))
+            #expect(error?.description.contains("written by a newer exportsync (schema 4, this build knows up to 3") == true)
         }
     }
 
