@@ -72,6 +72,16 @@ public struct DaemonApplication: Sendable {
         reloads: Reloads, reload: @escaping @Sendable () async throws -> Void,
         gracefulShutdownSignals: [UnixSignal] = [], maximumGracefulShutdownDuration: Duration = .seconds(20)
     ) async throws -> ExportEngine.Outcome where Reloads.Element == Void {
+        try await run(reloads: reloads, wakes: AsyncStream<Void> { $0.finish() }, reload: reload,
+                      gracefulShutdownSignals: gracefulShutdownSignals, maximumGracefulShutdownDuration: maximumGracefulShutdownDuration)
+    }
+
+    /// ``run(reloads:reload:gracefulShutdownSignals:maximumGracefulShutdownDuration:)``; each
+    /// element of `wakes` (SIGUSR1 in the daemon) gives the engine a pass at once.
+    public func run<Reloads: AsyncSequence & Sendable, Wakes: AsyncSequence & Sendable>(
+        reloads: Reloads, wakes: Wakes, reload: @escaping @Sendable () async throws -> Void,
+        gracefulShutdownSignals: [UnixSignal] = [], maximumGracefulShutdownDuration: Duration = .seconds(20)
+    ) async throws -> ExportEngine.Outcome where Reloads.Element == Void, Wakes.Element == Void {
         let engineService = EngineService(engine: engine, mode: mode, notifier: notifier, readyStatus: readyStatus,
                                           watchdogKeeper: watchdogKeeper, onPass: onPass, onStop: onStop)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -80,6 +90,7 @@ public struct DaemonApplication: Sendable {
             .init(service: ReloadService(reloads: reloads, reload: reload, notifier: notifier, logger: logger),
                   successTerminationBehavior: .ignore),
             .init(service: SunsetNoticeService(engine: engine, clock: clock, logger: logger), successTerminationBehavior: .ignore),
+            .init(service: WakeService(wakes: wakes, engine: engine), successTerminationBehavior: .ignore),
         ]
         if let watchdogKeeper {
             services.append(.init(service: WatchdogService(keeper: watchdogKeeper, clock: clock), successTerminationBehavior: .ignore))

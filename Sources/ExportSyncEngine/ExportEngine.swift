@@ -217,6 +217,7 @@ public actor ExportEngine {
     /// Creates a run for every export job whose due time has come (upload jobs: ``scheduleUploadJobs(now:mode:)``),
     /// all in one transaction: a restart or a shared schedule can bring thousands due at once.
     func scheduleDueJobs(now: Date) async {
+        await takeTriggers(now: now)
         if !jobsNeedDueScan, let earliest = earliestDue, earliest > now { return }
         jobsNeedDueScan = false
         var requests: [DueRunRequest] = []
@@ -252,6 +253,29 @@ public actor ExportEngine {
             nextDue[job] = request.nextDueAt ?? .distantFuture
         }
     }
+
+    /// Jobs `exportsync trigger` marked are due now. The mark is cleared in the transaction that
+    /// creates the run (or, for a job that cannot run, here), so a crash never loses one.
+    private func takeTriggers(now: Date) async {
+        guard let triggered = try? await store.triggeredJobs(), !triggered.isEmpty else { return }
+        var unusable: [String] = []
+        for name in triggered {
+            if let job = jobs[name], job.kind != .sampleAttachmentUpload {
+                if nextDue[name].map({ $0 > now }) ?? true {
+                    logger.notice("job \(name) was triggered; it runs now", metadata: ["job": "\(name)"])
+                }
+                nextDue[name] = now
+            } else {
+                unusable.append(name)
+                logger.notice("job \(name) was triggered but \(jobs[name] == nil ? "is not in the configuration" : "is an upload job, which runs when files arrive"); ignored",
+                              metadata: ["job": "\(name)"])
+            }
+        }
+        if !unusable.isEmpty { try? await store.clearTriggers(unusable) }
+    }
+
+    /// Asks the loop for a pass now (`SIGUSR1`, which `exportsync trigger` sends).
+    public func requestPass() { wake.signal() }
 
     /// Hands new work to child tasks; returns how many items it started. What each run does is
     /// the core's ``RunStateMachine/nextAction(now:)``; runs still waiting out a persisted retry

@@ -36,6 +36,7 @@ enum StateSchema {
         Migration(identifier: "v1-initial", apply: createInitialSchema),
         Migration(identifier: "v2-run-retries", apply: addRunRetries),
         Migration(identifier: "v3-file-hooks", apply: addFileHooks),
+        Migration(identifier: "v4-job-triggers", apply: addJobTriggers),
     ]
 
     /// The partial indexes' condition on `runs.phase`, built from ``RunPhase/unfinished`` (the one
@@ -83,6 +84,14 @@ enum StateSchema {
             """)
         // The loop reads the hooks due; it never scans finished ones.
         try db.execute(sql: "CREATE INDEX file_hooks_pending ON file_hooks(next_attempt_at) WHERE state = 'pending'")
+    }
+
+    /// v4: `exportsync trigger` marks a job due now (`triggered_at`) without the daemon's lock;
+    /// the engine creates the run and clears the mark in one transaction.
+    private static func addJobTriggers(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE jobs ADD COLUMN triggered_at TEXT")
+        // Each pass of the loop asks for triggered jobs: an empty index, almost always.
+        try db.execute(sql: "CREATE INDEX jobs_triggered ON jobs(triggered_at) WHERE triggered_at IS NOT NULL")
     }
 
     /// v1 as it shipped; its phase lists are literals on purpose: a migration never changes.

@@ -70,7 +70,8 @@ extension StateStore {
                 } catch let error as StateStoreError {
                     if case .jobHasUnfinishedRun = error {
                         // The slot is skipped: the job is next due at its following time.
-                        try db.cachedStatement(sql: "UPDATE jobs SET next_due_at = ?, updated_at = ? WHERE name = ?")
+                        // A trigger is answered by the run in progress (`triggered_at` cleared).
+                        try db.cachedStatement(sql: "UPDATE jobs SET next_due_at = ?, updated_at = ?, triggered_at = NULL WHERE name = ?")
                             .execute(arguments: [StorageDate.wrap(request.nextDueAt), StorageDate(now), request.job])
                     }
                     return .failure(error)
@@ -98,6 +99,9 @@ extension StateStore {
         jobRecord.nextDueAt = request.nextDueAt
         jobRecord.updatedAt = now
         try jobRecord.update(db)
+        // A trigger is answered by this run, in the transaction that creates it.
+        try db.cachedStatement(sql: "UPDATE jobs SET triggered_at = NULL WHERE name = ? AND triggered_at IS NOT NULL")
+            .execute(arguments: [job])
         return try StoredRun(run, id: Self.id(of: run))
     }
 

@@ -137,8 +137,12 @@ struct DaemonRunner {
             // Trap SIGHUP before READY=1: systemd may send a reload as soon as it sees READY, and an
             // untrapped SIGHUP would end the process.
             let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
+            // SIGUSR1 (from `exportsync trigger`) asks for a pass now; trapped before READY=1 too,
+            // as its default action would end the process.
+            let wakeSignals = await UnixSignalsSequence(trapping: .sigusr1)
             outcome = try await application.run(
                 reloads: reloadSignals.map { _ in () },
+                wakes: wakeSignals.map { _ in () },
                 reload: { try await reloadConfiguration(loader: loader, loaded: loaded, engine: engine, httpClient: httpClient,
                                                         settings: settings, clock: clientClock, redactor: redactor, logger: logger) },
                 gracefulShutdownSignals: [.sigterm, .sigint])

@@ -14,7 +14,7 @@ struct ExportSyncCommand: AsyncParsableCommand {
             Start with `exportsync validate --config FILE`, then `exportsync status --config FILE`.
             Try it against the built-in API simulator with `exportsync sandbox`.
             """,
-        subcommands: [RunCommand.self, OnceCommand.self, ValidateCommand.self, StatusCommand.self, CheckCommand.self, SandboxCommand.self]
+        subcommands: [RunCommand.self, OnceCommand.self, ValidateCommand.self, StatusCommand.self, CheckCommand.self, TriggerCommand.self, SandboxCommand.self]
     )
 }
 

@@ -82,6 +82,42 @@ final class StateDirectoryLock: Sendable {
         close(descriptor)
     }
 
+    /// The pid of the process holding the lock of `directory` now, read from `/proc/locks`
+    /// (without taking the lock even briefly: a daemon starting at that instant would fail),
+    /// or `nil` when none holds it. The pid inside the lock file may be stale; this one is not.
+    static func holder(directory: String) -> Int32? {
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        var status = stat()
+        guard stat(path, &status) == 0, let locks = readWhole("/proc/locks") else { return nil }
+        let device = UInt64(status.st_dev)
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
+        let minor = (device & 0xff) | ((device >> 12) & ~0xff)
+        let file = String(format: "%02llx:%02llx:%llu", major, minor, UInt64(status.st_ino))
+        // `1: FLOCK  ADVISORY  WRITE 12345 fd:01:1234567 0 EOF`
+        for line in locks.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "FLOCK", fields[3] == "WRITE", fields[5] == file else { continue }
+            return Int32(fields[4])
+        }
+        return nil
+    }
+
+    /// A file read to its end with `read(2)`: procfs files report size 0, and reading them by
+    /// their size gets a first page at most.
+    private static func readWhole(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
+            bytes.append(contentsOf: buffer.prefix(count))
+        }
+    }
+
     private static func pid(in fd: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }

@@ -44,6 +44,16 @@ final class DaemonProcess: @unchecked Sendable {
         String(standardError.suffix(limit))
     }
 
+    /// Waits until the log contains `text` at least `occurrences` times; `false` after `timeout`.
+    func waitForLog(_ text: String, occurrences: Int, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while standardError.components(separatedBy: text).count - 1 < occurrences {
+            if ContinuousClock.now > deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     /// Waits until the log contains `text`; `false` after `timeout`.
     func waitForLog(_ text: String, timeout: Duration) async -> Bool {
         await child.waitForLog(text, timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)

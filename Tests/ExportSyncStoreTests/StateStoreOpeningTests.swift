@@ -20,9 +20,9 @@ struct StateStoreOpeningTests {
         }
         #expect(tables == ["file_hooks", "files", "grdb_migrations", "jobs", "operations", "runs", "uploads"])
         #expect(userVersion == StateStore.schemaVersion)
-        #expect(StateStore.schemaVersion == 3)
+        #expect(StateStore.schemaVersion == 4)
         #expect(applicationID == StateSchema.applicationID)
-        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks"])
+        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers"])
     }
 
     @Test("every connection runs WAL, synchronous=FULL, foreign_keys=ON and a busy timeout")
@@ -80,8 +80,8 @@ struct StateStoreOpeningTests {
         _ = try StateStore(path: temp.path)
         try temp.rawConnection().write { db in try db.execute(sql: "PRAGMA user_version = 7") }
         let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path) }
-        #expect(error == .newerSchema(path: temp.path, found: 7, known: 3, unknownMigrations: []))
-        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to 3); refusing to open")
+        #expect(error == .newerSchema(path: temp.path, found: 7, known: StateStore.schemaVersion, unknownMigrations: []))
+        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to \(StateStore.schemaVersion)); refusing to open")
         let version = try temp.rawConnection().read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
         #expect(version == 7)
     }
@@ -96,8 +96,8 @@ struct StateStoreOpeningTests {
         }
         for mode in [StateStore.AccessMode.readWrite, .readOnly] {
             let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path, mode: mode) }
-            #expect(error == .newerSchema(path: temp.path, found: 4, known: 3, unknownMigrations: ["v2-from-the-future"]))
-            #expect(error?.description.contains("written by a newer exportsync (schema 4, this build knows up to 3") == true)
+            #expect(error == .newerSchema(path: temp.path, found: StateStore.schemaVersion + 1, known: StateStore.schemaVersion, unknownMigrations: ["v2-from-the-future"]))
+            #expect(error?.description.contains("written by a newer exportsync (schema \(StateStore.schemaVersion + 1), this build knows up to \(StateStore.schemaVersion)") == true)
         }
     }
 
