@@ -27,23 +27,10 @@ public final class AtomicFileWriter {
         return ".\(name).\(temporaryMarker)-" + String(repeating: "0", count: PathTemplate.temporaryTokenLength - hex.count) + hex
     }
 
-    /// Whether `name` is a temp file this daemon, or an older version, left: a leading dot,
-    /// then `.exportsync-part-` and exactly 8 lower-case hex digits at the end, or (older)
-    /// `.exportsync-partial-` and 1 to 15 decimal digits at the end.
+    /// Whether `name` is a temp file this daemon, or an older version, left (see
+    /// ``PathTemplate/isTemporaryFileName(_:)``, the one matcher the sweep and `verify` share).
     public static func isTemporaryFileName(_ name: String) -> Bool {
-        guard name.hasPrefix(".") else { return false }
-        let scalars = Array(name.unicodeScalars)
-        func ends(marker: String, tokenLengths: ClosedRange<Int>, isTokenScalar: (Unicode.Scalar) -> Bool) -> Bool {
-            let token = scalars.reversed().prefix(while: isTokenScalar).count
-            guard tokenLengths.contains(token) else { return false }
-            let head = String(String.UnicodeScalarView(scalars.dropLast(token)))
-            return head.hasSuffix(".\(marker)-") && head.count > marker.count + 3
-        }
-        let hex: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-        let decimal: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
-        let length = PathTemplate.temporaryTokenLength
-        return ends(marker: temporaryMarker, tokenLengths: length...length, isTokenScalar: hex)
-            || ends(marker: PathTemplate.legacyTemporaryFileMarker, tokenLengths: 1...15, isTokenScalar: decimal)
+        PathTemplate.isTemporaryFileName(name)
     }
 
     /// What a committed file is.
