@@ -10,12 +10,17 @@ public struct DaemonSettings: Sendable, Hashable {
     public var logLevel: String
     /// How many downloads may run at once across all jobs.
     public var maxConcurrentDownloads: Int
+    /// `checksum_files`: whether export jobs write `NAME.sha256` beside each file they deliver,
+    /// unless a job says otherwise (default false).
+    public var checksumFiles: Bool
 
-    public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int) {
+    public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int,
+                checksumFiles: Bool = false) {
         self.stateDirectory = stateDirectory
         self.outputDirectory = outputDirectory
         self.logLevel = logLevel
         self.maxConcurrentDownloads = maxConcurrentDownloads
+        self.checksumFiles = checksumFiles
     }
 
     /// The state database's path.

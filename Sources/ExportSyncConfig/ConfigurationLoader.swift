@@ -77,7 +77,7 @@ public struct ConfigurationLoader: Sendable {
         let daemon = context.readDaemon(top.table("daemon", required: true))
         let sources = context.readSources(top)
         let declared: Set<String> = if case .table(let table)? = root["sources"] { Set(table.keys) } else { [] }
-        let jobs = context.readJobs(top, sources: sources, declaredSources: declared)
+        let jobs = context.readJobs(top, sources: sources, declaredSources: declared, checksumFiles: daemon?.checksumFiles ?? false)
         top.reportUnknownKeys()
         let issues = collector.sortedIssues
         guard issues.isEmpty, let daemon else {
@@ -142,6 +142,7 @@ struct LoadContext {
                 reader.report("max_concurrent_downloads", "must be between 1 and 64, got \(configured)")
             }
         }
+        let checksumFiles = reader.bool("checksum_files") ?? false
         guard let output else { return nil }
         if stateDirectory == output || stateDirectory.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
             // Tools that pick up exports would see the database, and the start-up sweep of
@@ -150,7 +151,8 @@ struct LoadContext {
                           "the state directory \(stateDirectory) must not be the output directory or inside it (\(output))")
             return nil
         }
-        return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel, maxConcurrentDownloads: downloads)
+        return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel,
+                              maxConcurrentDownloads: downloads, checksumFiles: checksumFiles)
     }
 }
 

@@ -2,7 +2,8 @@ import ExportSyncCore
 import Foundation
 
 extension LoadContext {
-    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>) -> [JobSpec] {
+    /// Reads `[[jobs]]`; `checksumFiles` is `[daemon] checksum_files`, the jobs' default.
+    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, checksumFiles: Bool) -> [JobSpec] {
         guard top.contains("jobs") else { return [] }
         guard case .array(let elements)? = top.table["jobs"] else {
             top.report("jobs", "expected an array of tables ([[jobs]]), got \(top.table["jobs"]?.typeName ?? "nothing")")
@@ -25,7 +26,7 @@ extension LoadContext {
                     firstPathByName[name] = path
                 }
             }
-            guard let job = readJob(reader, sources: sources, declaredSources: declaredSources,
+            guard let job = readJob(reader, sources: sources, declaredSources: declaredSources, checksumFiles: checksumFiles,
                                     fingerprint: Self.canonical(.table(table)))
             else { continue }
             if let output = job.output, let pattern = OutputPattern(job: job) {
@@ -50,7 +51,8 @@ extension LoadContext {
             + "and one would overwrite the other's; make a literal part differ, or add {job}"
     }
 
-    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String) -> JobSpec? {
+    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, checksumFiles: Bool,
+                         fingerprint: String) -> JobSpec? {
         let name = reader.string("name")
         if let name, !NamePattern.isJobName(name) {
             reader.report("name", "invalid job name \"\(name)\"; use letters, digits, \".\", \"-\" and \"_\" (at most 64, starting with a letter or digit)")
@@ -92,6 +94,8 @@ extension LoadContext {
             payload = readUpload(reader, source: source)
         }
         var output: PathTemplate?
+        // Upload jobs deliver nothing into the output tree: for them the key stays unknown.
+        let jobChecksumFiles = kind == .sampleAttachmentUpload ? false : reader.bool("checksum_files") ?? checksumFiles
         if kind != .sampleAttachmentUpload, let text = reader.string("output", required: true) {
             do {
                 output = try PathTemplate(text, extraPlaceholders: Self.placeholders(for: kind, flavour: reader.table["flavour"]))
@@ -105,7 +109,7 @@ extension LoadContext {
         else { return nil }
         return JobSpec(name: name, source: sourceName, kind: kind, payload: payload, schedule: schedule, output: output,
                        deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint),
-                       staleAfterSeconds: staleAfter)
+                       staleAfterSeconds: staleAfter, checksumFiles: jobChecksumFiles)
     }
 
     /// The placeholders a job kind's output template may use, besides the common ones.

@@ -178,11 +178,15 @@ public struct JobSpec: Sendable, Hashable {
     /// `stale_after`: how long without a successful run before `check` calls the job stale
     /// (nil: ``effectiveStaleAfterSeconds``'s default).
     public var staleAfterSeconds: Int64?
+    /// `checksum_files` (the job's, else `[daemon]`'s): whether each delivered file gets a
+    /// ``ChecksumFile`` beside it. Always false for upload jobs.
+    public var checksumFiles: Bool
 
     public init(name: String, source: String, kind: JobKind, payload: JobPayload, schedule: Schedule,
                 output: PathTemplate?, deadlineSeconds: Int64, templateValues: [String: String], fingerprint: String,
-                staleAfterSeconds: Int64? = nil) {
+                staleAfterSeconds: Int64? = nil, checksumFiles: Bool = false) {
         self.staleAfterSeconds = staleAfterSeconds
+        self.checksumFiles = checksumFiles
         self.name = name
         self.source = source
         self.kind = kind
