@@ -187,6 +187,9 @@ enum DeliveredTree {
     /// are not entered.
     static func scan(root: String, below: String, skipping: Set<String>) -> OutputVerification.Scan {
         var scan = OutputVerification.Scan(files: [])
+        var start = stat()
+        // A job's directory that is a symbolic link is not followed either (as in a full walk).
+        if !below.isEmpty, lstat(root + "/" + below, &start) == 0, start.st_mode & S_IFMT != S_IFDIR { return scan }
         var pending = [below]
         while let relative = pending.popLast() {
             if skipping.contains(relative) {

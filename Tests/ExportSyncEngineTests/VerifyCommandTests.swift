@@ -135,7 +135,7 @@ struct VerifyCommandTests {
         ])
     }
 
-    @Test("78 for an invalid configuration, 74 for a database that is not one; without a database every file is unrecorded")
+    @Test("78 for an invalid configuration, 74 for a database that is not one; without a database every file is unrecorded; symlinks not followed")
     func failures() async throws {
         let scratch = try ScratchDirectory()
         let bad = try scratch.write("bad.toml", "[daemon\n")
@@ -168,6 +168,11 @@ struct VerifyCommandTests {
 
         try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("out/sub"), withIntermediateDirectories: true)
         try Data("x".utf8).write(to: scratch.url.appendingPathComponent("out/sub/left\u{1B}[2Jover.csv"))
+        // A symbolic link out of the tree is neither followed nor reported.
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        try Data("y".utf8).write(to: scratch.url.appendingPathComponent("elsewhere/outside.csv"))
+        try FileManager.default.createSymbolicLink(
+            at: scratch.url.appendingPathComponent("out/link"), withDestinationURL: scratch.url.appendingPathComponent("elsewhere"))
         let stray = try await ExecutableRunner.run(["verify", "--config", config])
         #expect(stray.status == 1)
         #expect(stray.standardOutput == "UNRECORDED sub/left\\x1B[2Jover.csv\nverify: 0 recorded file(s) checked: 1 unrecorded\n")
