@@ -91,6 +91,11 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let checks = selected.map { delivered in
             let record = OutputVerification.Record(path: delivered.file.path, size: delivered.file.size, sha256: delivered.file.sha256)
+            // The daemon records only paths below the root; a row that says otherwise is not followed.
+            guard !record.path.isEmpty, !record.path.hasPrefix("/"), !record.path.split(separator: "/").contains("..") else {
+                return OutputVerification.Check(
+                    record: record, observation: .unreadable(reason: "the record names a path outside the output directory"))
+            }
             let path = root + "/" + record.path
             return OutputVerification.Check(
                 record: record, observation: DeliveredTree.observe(path),
