@@ -12,14 +12,18 @@ public struct DaemonSettings: Sendable, Hashable {
     public var maxConcurrentDownloads: Int
     /// `[daemon]`'s `on_file`, `hook_timeout` and `hook_attempts`: every job's defaults.
     public var hookDefaults: HookSettings
+    /// `checksum_files`: whether export jobs write `NAME.sha256` beside each file they deliver,
+    /// unless a job says otherwise (default false).
+    public var checksumFiles: Bool
 
     public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int,
-                hookDefaults: HookSettings = HookSettings()) {
+                hookDefaults: HookSettings = HookSettings(), checksumFiles: Bool = false) {
         self.hookDefaults = hookDefaults
         self.stateDirectory = stateDirectory
         self.outputDirectory = outputDirectory
         self.logLevel = logLevel
         self.maxConcurrentDownloads = maxConcurrentDownloads
+        self.checksumFiles = checksumFiles
     }
 
     /// The state database's path.

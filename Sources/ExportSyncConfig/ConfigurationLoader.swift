@@ -77,7 +77,8 @@ public struct ConfigurationLoader: Sendable {
         let daemon = context.readDaemon(top.table("daemon", required: true))
         let sources = context.readSources(top)
         let declared: Set<String> = if case .table(let table)? = root["sources"] { Set(table.keys) } else { [] }
-        let jobs = context.readJobs(top, sources: sources, declaredSources: declared, hookDefaults: daemon?.hookDefaults ?? HookSettings())
+        let jobs = context.readJobs(top, sources: sources, declaredSources: declared, checksumFiles: daemon?.checksumFiles ?? false,
+                                    hookDefaults: daemon?.hookDefaults ?? HookSettings())
         top.reportUnknownKeys()
         let issues = collector.sortedIssues
         guard issues.isEmpty, let daemon else {
@@ -143,6 +144,7 @@ struct LoadContext {
             }
         }
         let hookDefaults = readHookSettings(reader)
+        let checksumFiles = reader.bool("checksum_files") ?? false
         guard let output else { return nil }
         if stateDirectory == output || stateDirectory.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
             // Tools that pick up exports would see the database, and the start-up sweep of
@@ -152,7 +154,7 @@ struct LoadContext {
             return nil
         }
         return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel, maxConcurrentDownloads: downloads,
-                              hookDefaults: hookDefaults)
+                              hookDefaults: hookDefaults, checksumFiles: checksumFiles)
     }
 }
 

@@ -2,7 +2,8 @@ import ExportSyncCore
 import Foundation
 
 extension LoadContext {
-    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>,
+    /// Reads `[[jobs]]`; `checksumFiles` is `[daemon] checksum_files` and `hookDefaults` its hook keys, the jobs' defaults.
+    func readJobs(_ top: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, checksumFiles: Bool,
                   hookDefaults: HookSettings = HookSettings()) -> [JobSpec] {
         guard top.contains("jobs") else { return [] }
         guard case .array(let elements)? = top.table["jobs"] else {
@@ -26,7 +27,7 @@ extension LoadContext {
                     firstPathByName[name] = path
                 }
             }
-            guard let job = readJob(reader, sources: sources, declaredSources: declaredSources,
+            guard let job = readJob(reader, sources: sources, declaredSources: declaredSources, checksumFiles: checksumFiles,
                                     fingerprint: Self.canonical(.table(table)), hookDefaults: hookDefaults)
             else { continue }
             if let output = job.output, let pattern = OutputPattern(job: job) {
@@ -51,8 +52,8 @@ extension LoadContext {
             + "and one would overwrite the other's; make a literal part differ, or add {job}"
     }
 
-    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, fingerprint: String,
-                         hookDefaults: HookSettings) -> JobSpec? {
+    private func readJob(_ reader: TableReader, sources: [String: SourceSpec], declaredSources: Set<String>, checksumFiles: Bool,
+                         fingerprint: String, hookDefaults: HookSettings) -> JobSpec? {
         let name = reader.string("name")
         if let name, !NamePattern.isJobName(name) {
             reader.report("name", "invalid job name \"\(name)\"; use letters, digits, \".\", \"-\" and \"_\" (at most 64, starting with a letter or digit)")
@@ -96,6 +97,8 @@ extension LoadContext {
         // Upload jobs deliver no files: their tables have no hook keys.
         let hook = kind == .sampleAttachmentUpload ? nil : readHookSettings(reader).hook(defaults: hookDefaults)
         var output: PathTemplate?
+        // Upload jobs deliver nothing into the output tree: for them the key stays unknown.
+        let jobChecksumFiles = kind == .sampleAttachmentUpload ? false : reader.bool("checksum_files") ?? checksumFiles
         if kind != .sampleAttachmentUpload, let text = reader.string("output", required: true) {
             do {
                 output = try PathTemplate(text, extraPlaceholders: Self.placeholders(for: kind, flavour: reader.table["flavour"]))
@@ -109,7 +112,7 @@ extension LoadContext {
         else { return nil }
         return JobSpec(name: name, source: sourceName, kind: kind, payload: payload, schedule: schedule, output: output,
                        deadlineSeconds: deadline, templateValues: templateValues, fingerprint: StableDigest.fnv1a64(fingerprint),
-                       staleAfterSeconds: staleAfter, deliveryHook: hook)
+                       staleAfterSeconds: staleAfter, deliveryHook: hook, checksumFiles: jobChecksumFiles)
     }
 
     /// The placeholders a job kind's output template may use, besides the common ones.

@@ -180,12 +180,16 @@ public struct JobSpec: Sendable, Hashable {
     public var staleAfterSeconds: Int64?
     /// `on_file` (the job's or `[daemon]`'s): the program run after each file is delivered.
     public var deliveryHook: DeliveryHook?
+    /// `checksum_files` (the job's, else `[daemon]`'s): whether each delivered file gets a
+    /// ``ChecksumFile`` beside it. Always false for upload jobs.
+    public var checksumFiles: Bool
 
     public init(name: String, source: String, kind: JobKind, payload: JobPayload, schedule: Schedule,
                 output: PathTemplate?, deadlineSeconds: Int64, templateValues: [String: String], fingerprint: String,
-                staleAfterSeconds: Int64? = nil, deliveryHook: DeliveryHook? = nil) {
+                staleAfterSeconds: Int64? = nil, deliveryHook: DeliveryHook? = nil, checksumFiles: Bool = false) {
         self.staleAfterSeconds = staleAfterSeconds
         self.deliveryHook = deliveryHook
+        self.checksumFiles = checksumFiles
         self.name = name
         self.source = source
         self.kind = kind

@@ -60,6 +60,26 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
     /// Length of the random hex token that ends a temp file's name.
     public static let temporaryTokenLength = 8
 
+    /// Whether `name` is a temp file this daemon, or an older version, left: a leading dot,
+    /// then `.exportsync-part-` and exactly 8 lower-case hex digits at the end, or (older)
+    /// `.exportsync-partial-` and 1 to 15 decimal digits at the end. The start-up sweep removes
+    /// exactly these; `verify` does not count them as unrecorded files.
+    public static func isTemporaryFileName(_ name: String) -> Bool {
+        guard name.hasPrefix(".") else { return false }
+        let scalars = Array(name.unicodeScalars)
+        func ends(marker: String, tokenLengths: ClosedRange<Int>, isTokenScalar: (Unicode.Scalar) -> Bool) -> Bool {
+            let token = scalars.reversed().prefix(while: isTokenScalar).count
+            guard tokenLengths.contains(token) else { return false }
+            let head = String(String.UnicodeScalarView(scalars.dropLast(token)))
+            return head.hasSuffix(".\(marker)-") && head.count > marker.count + 3
+        }
+        let hex: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        let decimal: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
+        let length = temporaryTokenLength
+        return ends(marker: temporaryFileMarker, tokenLengths: length...length, isTokenScalar: hex)
+            || ends(marker: legacyTemporaryFileMarker, tokenLengths: 1...15, isTokenScalar: decimal)
+    }
+
     /// What ``fitted(_:)`` turns the marker into in a resolved name.
     static let neutralisedMarker = temporaryFileMarker.replacingOccurrences(of: "-", with: "_")
 
@@ -137,6 +157,31 @@ public struct PathTemplate: Sendable, Hashable, CustomStringConvertible {
             }
         }.joined()
         return raw.split(separator: "/", omittingEmptySubsequences: true)
+            .map { component in
+                component == "." || component == ".." ? "_" : Self.fitted(String(component))
+            }
+            .joined(separator: "/")
+    }
+
+    /// The directory every path the template resolves to lies in, as far as `values` fix it:
+    /// the template resolved (as ``resolve(_:)`` does) up to the last `/` before the first
+    /// placeholder in `variable` (or before the file name, when none occurs). `""` when the
+    /// first component already varies from run to run: the files may then land anywhere below
+    /// the output root.
+    public func fixedDirectory(_ values: [String: String], variable: Set<String>) -> String {
+        var raw = ""
+        scan: for piece in pieces {
+            switch piece {
+            case .literal(let text): raw += text
+            case .placeholder(let name):
+                if variable.contains(name) { break scan }
+                raw += PathComponentSanitizer.sanitize(values[name] ?? "")
+            }
+        }
+        // Sanitised values hold no "/": every separator in `raw` comes from a literal, so the
+        // components before the last one resolve exactly as they do in a full resolution.
+        guard let slash = raw.lastIndex(of: "/") else { return "" }
+        return raw[..<slash].split(separator: "/", omittingEmptySubsequences: true)
             .map { component in
                 component == "." || component == ".." ? "_" : Self.fitted(String(component))
             }

@@ -27,23 +27,10 @@ public final class AtomicFileWriter {
         return ".\(name).\(temporaryMarker)-" + String(repeating: "0", count: PathTemplate.temporaryTokenLength - hex.count) + hex
     }
 
-    /// Whether `name` is a temp file this daemon, or an older version, left: a leading dot,
-    /// then `.exportsync-part-` and exactly 8 lower-case hex digits at the end, or (older)
-    /// `.exportsync-partial-` and 1 to 15 decimal digits at the end.
+    /// Whether `name` is a temp file this daemon, or an older version, left (see
+    /// ``PathTemplate/isTemporaryFileName(_:)``, the one matcher the sweep and `verify` share).
     public static func isTemporaryFileName(_ name: String) -> Bool {
-        guard name.hasPrefix(".") else { return false }
-        let scalars = Array(name.unicodeScalars)
-        func ends(marker: String, tokenLengths: ClosedRange<Int>, isTokenScalar: (Unicode.Scalar) -> Bool) -> Bool {
-            let token = scalars.reversed().prefix(while: isTokenScalar).count
-            guard tokenLengths.contains(token) else { return false }
-            let head = String(String.UnicodeScalarView(scalars.dropLast(token)))
-            return head.hasSuffix(".\(marker)-") && head.count > marker.count + 3
-        }
-        let hex: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-        let decimal: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
-        let length = PathTemplate.temporaryTokenLength
-        return ends(marker: temporaryMarker, tokenLengths: length...length, isTokenScalar: hex)
-            || ends(marker: PathTemplate.legacyTemporaryFileMarker, tokenLengths: 1...15, isTokenScalar: decimal)
+        PathTemplate.isTemporaryFileName(name)
     }
 
     /// What a committed file is.
@@ -94,13 +81,17 @@ public final class AtomicFileWriter {
 
     /// Creates the parent directories and the temp file for `targetPath`.
     ///
-    /// - Parameter expectedLength: the server's `Content-Length`, checked at ``commit()``.
-    public init(targetPath: String, expectedLength: Int64?, batchSize: Int = 1 << 20) throws(Failure) {
+    /// - Parameters:
+    ///   - expectedLength: the server's `Content-Length`, checked at ``commit()``.
+    ///   - temporaryStem: the name the temp file's name is built from (default: the target's);
+    ///     a checksum file's temp file uses the delivered file's shorter name, so it fits the
+    ///     file system's 255 bytes whenever the delivered file's did.
+    public init(targetPath: String, expectedLength: Int64?, batchSize: Int = 1 << 20, temporaryStem: String? = nil) throws(Failure) {
         self.targetPath = targetPath
         self.expectedLength = expectedLength
         self.batchSize = batchSize
         let directory = (targetPath as NSString).deletingLastPathComponent
-        let name = (targetPath as NSString).lastPathComponent
+        let name = temporaryStem ?? (targetPath as NSString).lastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -233,6 +224,21 @@ public final class AtomicFileWriter {
             close(descriptor)
             unlink(temporaryPath)
         }
+    }
+
+    /// Writes the ``ChecksumFile`` of a committed file beside it, as atomically as the file
+    /// itself: temp file, fsync, rename over `NAME.sha256`, directory fsync. Blocks on the disk.
+    /// Returns the checksum file's path.
+    ///
+    /// Called after the file's rename and before the run is recorded done: after a crash in
+    /// between, the run downloads again and writes both again, so a checksum file is either
+    /// absent or complete, never partial.
+    @discardableResult
+    public static func writeChecksumFile(for file: Result) throws(Failure) -> String {
+        let name = (file.path as NSString).lastPathComponent
+        let writer = try AtomicFileWriter(targetPath: ChecksumFile.path(for: file.path), expectedLength: nil, temporaryStem: name)
+        try writer.write(Array(ChecksumFile.content(sha256: file.sha256, fileName: name).utf8))
+        return try writer.commit().path
     }
 
     /// Removes the temp file; the target is untouched.

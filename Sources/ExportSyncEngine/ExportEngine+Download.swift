@@ -31,6 +31,10 @@ extension ExportEngine {
                                                      serverFileName: stream.fileName, contentType: stream.contentType)
             relative = template.resolve(values)
             result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileWork: fileWork)
+            if job.checksumFiles {
+                // Before the record: a crash in between downloads (and writes both) again.
+                _ = try await fileWork.run { try AtomicFileWriter.writeChecksumFile(for: result) }
+            }
         } catch is CancellationError {
             return
         } catch {

@@ -11,10 +11,12 @@ struct ExportSyncCommand: AsyncParsableCommand {
             files atomically into an output tree. Its state lives in SQLite, so it survives restarts
             (even kill -9) without losing or repeating work.
 
-            Start with `exportsync validate --config FILE`, then `exportsync status --config FILE`.
+            Start with `exportsync validate --config FILE`, then `exportsync status --config FILE`;
+            `exportsync verify --config FILE` re-hashes what was delivered.
             Try it against the built-in API simulator with `exportsync sandbox`.
             """,
-        subcommands: [RunCommand.self, OnceCommand.self, ValidateCommand.self, StatusCommand.self, CheckCommand.self, TriggerCommand.self, SandboxCommand.self]
+        subcommands: [RunCommand.self, OnceCommand.self, ValidateCommand.self, StatusCommand.self, CheckCommand.self, VerifyCommand.self,
+                      TriggerCommand.self, SandboxCommand.self]
     )
 }
 

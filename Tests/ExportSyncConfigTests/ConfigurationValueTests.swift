@@ -39,6 +39,44 @@ struct ConfigurationValueTests {
         #expect(try load("all-kinds.toml").jobs.allSatisfy { $0.deliveryHook == nil })
     }
 
+    @Test("checksum_files: off by default, [daemon] sets the default, a job overrides it")
+    func checksumFiles() throws {
+        func jobs(daemon: String, first: String) throws -> [Bool] {
+            let text = """
+                [daemon]
+                output_directory = "/srv/exports"
+                \(daemon)
+                [sources.wk]
+                type = "workiva"
+                base_url = "https://api.app.wdesk.com"
+                client_id = "id"
+                client_secret_env = "WK_SECRET"
+                [[jobs]]
+                name = "j1"
+                source = "wk"
+                kind = "document-export"
+                document = "d1"
+                format = "pdf"
+                every = "6h"
+                output = "one/{date}.pdf"
+                \(first)
+                [[jobs]]
+                name = "j2"
+                source = "wk"
+                kind = "document-export"
+                document = "d2"
+                format = "pdf"
+                every = "6h"
+                output = "two/{date}.pdf"
+                """
+            return try loader.load(text: text, filePath: "/work/x.toml", fileMode: nil).jobs.map(\.checksumFiles)
+        }
+        #expect(try jobs(daemon: "", first: "") == [false, false])
+        #expect(try jobs(daemon: "", first: "checksum_files = true") == [true, false])
+        #expect(try jobs(daemon: "checksum_files = true", first: "") == [true, true])
+        #expect(try jobs(daemon: "checksum_files = true", first: "checksum_files = false") == [false, true])
+    }
+
     @Test("jobs carry their identifiers, schedule, options and template")
     func jobDetails() throws {
         let jobs = Dictionary(uniqueKeysWithValues: try load("all-kinds.toml").jobs.map { ($0.name, $0) })

@@ -75,7 +75,10 @@ struct CrashRecoveryTests {
             + "[[faults]]\nroute = \"storage.get\"\nkind = \"delay\"\nseconds = 0.2\n"
         let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: slowKickoffs, extraResources: resources + exports))
         defer { Task { await harness.shutdown() } }
-        var jobs = (0..<workivaCount).map { attachmentJob("crash-w\($0)", attachment: "att-\($0)") }
+        // Every other Workiva job writes a checksum file: after the kills it is complete and right.
+        var jobs = (0..<workivaCount).map {
+            job("crash-w\($0)", "sample-attachment-export", sampleLocator + "attachment = \"att-\($0)\"\nchecksum_files = \($0 % 2 == 0)")
+        }
         jobs += (0..<webadmitCount).map { job("crash-a\($0)", "webadmit-export", "export = \(90_000 + $0)", source: "admissions") }
         try harness.writeConfig(jobs: jobs.joined(), logLevel: "notice")
 
@@ -133,6 +136,18 @@ struct CrashRecoveryTests {
             #expect(harness.sha256(of: "crash-a\(index).csv") == content.sha256Hex(), "crash-a\(index)")
         }
         #expect(harness.temporaryFiles().isEmpty, "left behind: \(harness.temporaryFiles())")
+        for index in 0..<workivaCount {
+            let name = "crash-w\(index).pdf"
+            let sidecar = harness.outputRoot.appendingPathComponent(ChecksumFile.path(for: name))
+            if index % 2 == 0 {
+                let sha = try #require(harness.sha256(of: name))
+                #expect((try? String(contentsOf: sidecar, encoding: .utf8)) == ChecksumFile.content(sha256: sha, fileName: name), "\(name)")
+            } else {
+                #expect(!FileManager.default.fileExists(atPath: sidecar.path), "\(name) has a checksum file")
+            }
+        }
+        let verify = try await ExecutableRunner.run(["verify", "--config", harness.configPath])
+        #expect(verify.status == 0, "verify after the kills:\n\(verify.standardOutput)\(verify.standardError)")
 
         // No run lost: exactly one run per job, done.
         let runs = try await harness.lastRuns()
