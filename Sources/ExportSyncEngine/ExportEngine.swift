@@ -496,7 +496,9 @@ public actor ExportEngine {
         let remaining = (try? await store.unfinishedRuns(in: Set(RunPhase.unfinished))) ?? []
         guard remaining.allSatisfy({ jobs[$0.run.job] == nil && $0.run.phase == .polling }) else { return false }
         // A delivered file's hook belongs to the work: `once` waits for its last attempt.
-        return ((try? await store.pendingHookCount()) ?? 0) == 0
+        // (Hooks of jobs not configured now wait for them; they hold nothing up.)
+        let hooked = (try? await store.jobsWithPendingHooks()) ?? []
+        return !hooked.contains { jobs[$0]?.deliveryHook != nil }
     }
 
     /// When the loop wakes unless signalled: the next poll, the next due job, a run's next

@@ -67,13 +67,47 @@ extension StateStore {
         }
     }
 
-    /// Records how a hook's attempt ended, as the core decided (``HookRetryPolicy``).
-    public func recordHookAttempt(_ hookID: Int64, decision: HookDecision, at now: Date) async throws {
+    /// Records that an attempt of a hook starts, before its program is spawned: the attempt
+    /// counts even if the daemon never learns how it ended (a crash, or a hook that brings the
+    /// daemon down), and the hook is not due again before `retryAt`. Answers the attempt's
+    /// number (1-based), or nil when the hook is no longer pending.
+    public func beginHookAttempt(_ hookID: Int64, retryAt: Date, at now: Date) async throws -> Int? {
         try await write { db in
-            guard var hook = try FileHookRecord.fetchOne(db, key: hookID), hook.state == .pending else {
-                throw StateStoreError.inconsistentRun(runID: 0, detail: "file hook \(hookID) is not pending")
-            }
+            guard var hook = try FileHookRecord.fetchOne(db, key: hookID), hook.state == .pending else { return nil }
             hook.attempts += 1
+            hook.nextAttemptAt = retryAt
+            hook.updatedAt = now
+            try hook.update(db)
+            return hook.attempts
+        }
+    }
+
+    /// Moves a pending hook's next attempt to `until` without counting an attempt (its job is
+    /// not configured now; it runs once the job is back).
+    public func postponeHook(_ hookID: Int64, until: Date, at now: Date) async throws {
+        try await write { db in
+            try db.cachedStatement(sql: "UPDATE file_hooks SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'")
+                .execute(arguments: [StorageDate(until), StorageDate(now), hookID])
+        }
+    }
+
+    /// The jobs that have hooks waiting to run.
+    public func jobsWithPendingHooks() async throws -> Set<String> {
+        try await read { db in
+            Set(try String.fetchAll(db.cachedStatement(sql: """
+                SELECT DISTINCT runs.job FROM file_hooks
+                JOIN files ON files.id = file_hooks.file_id JOIN runs ON runs.id = files.run_id
+                WHERE file_hooks.state = 'pending'
+                """)))
+        }
+    }
+
+    /// Records how a hook's attempt (begun with ``beginHookAttempt(_:retryAt:at:)``) ended, as
+    /// the core decided (``HookRetryPolicy``). Answers false when the hook was no longer pending.
+    @discardableResult
+    public func recordHookAttempt(_ hookID: Int64, decision: HookDecision, at now: Date) async throws -> Bool {
+        try await write { db in
+            guard var hook = try FileHookRecord.fetchOne(db, key: hookID), hook.state == .pending else { return false }
             hook.updatedAt = now
             switch decision {
             case .succeeded:
@@ -90,6 +124,7 @@ extension StateStore {
                 hook.lastError = self.secrets?.scrub(reason) ?? reason
             }
             try hook.update(db)
+            return true
         }
     }
 
@@ -108,7 +143,8 @@ extension StateStore {
 
     /// Hooks waiting to run, first or again.
     public func pendingHookCount() async throws -> Int {
-        try await read { db in try FileHookRecord.filter(FileHookRecord.Columns.state == HookState.pending.rawValue).fetchCount(db) }
+        // The literal lets SQLite use the partial index on pending hooks.
+        try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM file_hooks WHERE state = 'pending'")) ?? 0 }
     }
 
     /// Each job's hooks, for `status`.

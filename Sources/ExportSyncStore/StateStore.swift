@@ -23,6 +23,9 @@ public final class StateStore: Sendable {
         case readWrite
         /// Only read; the schema must be exactly this build's (the `status` command).
         case readOnly
+        /// Write to an existing database whose schema is exactly this build's, never creating
+        /// or migrating it: for a command that runs beside a daemon without its lock (`trigger`).
+        case writeExisting
     }
 
     /// The database file.
@@ -73,6 +76,9 @@ public final class StateStore: Sendable {
         // An existing file is checked before anything can write to it: opening the pool would
         // switch a foreign database to WAL and write to it even if it is then refused.
         let found = try Self.checkExistingFileReadOnly(path: path)
+        if mode == .writeExisting, found < StateSchema.currentVersion {
+            throw StateStoreError.needsMigration(path: path, found: found, known: StateSchema.currentVersion)
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // The pool's WAL set-up resets the writer to NORMAL after `prepareDatabase` ran;
@@ -86,6 +92,8 @@ public final class StateStore: Sendable {
             switch mode {
             case .readWrite:
                 try StateSchema.migrator.migrate(pool)
+            case .writeExisting:
+                break
             case .readOnly:
                 if found < StateSchema.currentVersion {
                     throw StateStoreError.needsMigration(path: path, found: found, known: StateSchema.currentVersion)

@@ -79,6 +79,13 @@ struct DaemonRunner {
             throw ExitCode(SysExit.cannotCreate)
         }
 
+        // Trap SIGHUP before READY=1: systemd may send a reload as soon as it sees READY, and an
+        // untrapped SIGHUP would end the process. SIGUSR1 (from `exportsync trigger`, which finds
+        // this process by the lock taken next) asks for a pass now; its default action would end
+        // the process too, so both are trapped before the lock exists.
+        let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
+        let wakeSignals = await UnixSignalsSequence(trapping: .sigusr1)
+
         // One run/once per state directory: a second one would drive the same runs.
         let lock: StateDirectoryLock
         do {
@@ -134,12 +141,6 @@ struct DaemonRunner {
             let prepared = clock.now
             logger.notice("exportsync started: \(configuration.jobs.count) job(s), \(preparation.unfinishedRuns) unfinished run(s) to resume, \(preparation.pollingRuns) waiting on their operations; configuration loaded in \(Self.seconds(configLoaded - started)) s, state recovered in \(Self.seconds(prepared - configLoaded)) s",
                           metadata: ["config": "\(configuration.filePath)"])
-            // Trap SIGHUP before READY=1: systemd may send a reload as soon as it sees READY, and an
-            // untrapped SIGHUP would end the process.
-            let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
-            // SIGUSR1 (from `exportsync trigger`) asks for a pass now; trapped before READY=1 too,
-            // as its default action would end the process.
-            let wakeSignals = await UnixSignalsSequence(trapping: .sigusr1)
             outcome = try await application.run(
                 reloads: reloadSignals.map { _ in () },
                 wakes: wakeSignals.map { _ in () },

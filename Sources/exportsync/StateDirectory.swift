@@ -1,3 +1,4 @@
+import ExportSyncCore
 import Foundation
 
 #if canImport(Glibc)
@@ -82,24 +83,22 @@ final class StateDirectoryLock: Sendable {
         close(descriptor)
     }
 
-    /// The pid of the process holding the lock of `directory` now, read from `/proc/locks`
-    /// (without taking the lock even briefly: a daemon starting at that instant would fail),
-    /// or `nil` when none holds it. The pid inside the lock file may be stale; this one is not.
+    /// The pid of the process holding the lock of `directory` now, or `nil` when none holds it
+    /// (or it cannot be told for sure). Never takes the lock, even briefly: a daemon starting at
+    /// that instant would fail. The pid the lock file holds may be stale (a holder that died
+    /// leaves it); it counts only when `/proc/locks` shows that very process holding an
+    /// exclusive `flock` on a file with the lock file's inode. (The device is not compared: on
+    /// btrfs and overlayfs `stat` and `/proc/locks` number it differently.)
     static func holder(directory: String) -> Int32? {
         let path = (directory as NSString).appendingPathComponent(fileName)
         var status = stat()
         guard stat(path, &status) == 0, let locks = readWhole("/proc/locks") else { return nil }
-        let device = UInt64(status.st_dev)
-        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
-        let minor = (device & 0xff) | ((device >> 12) & ~0xff)
-        let file = String(format: "%02llx:%02llx:%llu", major, minor, UInt64(status.st_ino))
-        // `1: FLOCK  ADVISORY  WRITE 12345 fd:01:1234567 0 EOF`
-        for line in locks.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6, fields[1] == "FLOCK", fields[3] == "WRITE", fields[5] == file else { continue }
-            return Int32(fields[4])
-        }
-        return nil
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        let written = Self.pid(in: fd)
+        close(fd)
+        guard let written else { return nil }
+        return ProcLocks.exclusiveFlockHolders(locks, inode: UInt64(status.st_ino)).contains(written) ? written : nil
     }
 
     /// A file read to its end with `read(2)`: procfs files report size 0, and reading them by

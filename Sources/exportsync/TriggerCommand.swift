@@ -68,7 +68,8 @@ struct TriggerCommand: AsyncParsableCommand {
             // Files SQLite creates here (-wal, -shm) are private, as the daemon's are.
             let previous = umask(0o077)
             defer { umask(previous) }
-            let store = try StateStore(path: databasePath)
+            // Never migrates: the daemon holding the lock migrates its own database.
+            let store = try StateStore(path: databasePath, mode: .writeExisting)
             unknown = try await store.trigger(jobs: names, at: Date())
         } catch {
             printError("exportsync trigger: \(error)")

@@ -114,6 +114,51 @@ struct DeliveryHookTests {
         }
     }
 
+    @Test("a hook printing a 200 KiB line without a newline is read to its end: it succeeds, the line is logged cut short")
+    func longLine() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            let hook = try Self.script(fixture, name: "chatty-hook", """
+                head -c 204800 /dev/zero | tr '\\0' x >&2
+                printf 'progress 1\\rprogress 2\\r\\n'
+                echo done
+                """)
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "1d") + "on_file = \(Self.list([hook]))\nhook_timeout = \"1h\"\n"])
+            let daemon = try await InProcessDaemon.start(fixture)
+            let summary = try #require(try await Self.hookSummary(daemon))
+            #expect(summary.lastFinished?.state == .succeeded)
+            #expect(daemon.log.with("hook_stream", "stdout").map(\.message) == ["hook: progress 1", "hook: progress 2", "hook: done"])
+            let stderr = daemon.log.with("hook_stream", "stderr").map(\.message)
+            #expect(stderr.count == 1)
+            #expect(stderr.first.map { $0.hasPrefix("hook: xxxx") && $0.hasSuffix("…") && $0.count < 2_100 } == true)
+            try await daemon.stop()
+        }
+    }
+
+    @Test("a hook whose job left the configuration waits for it, uncounted; back without on_file, it is cancelled")
+    func jobGone() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            let hook = try Self.script(fixture, name: "broken-hook", "exit 2")
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "1d") + "on_file = \(Self.list([hook]))\n"])
+            let daemon = try await InProcessDaemon.start(fixture)
+            #expect(try await Self.hookSummary(daemon)?.pending == 1)
+            // The job is renamed: its file's pending hook neither runs nor is cancelled.
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(name: "evidence-renamed", every: "1d")])
+            try await daemon.reload()
+            try await daemon.advance(by: 30)
+            var summary = try #require(try await Self.hookSummary(daemon))
+            #expect(summary.pending == 1 && summary.failed == 0 && summary.lastFinished == nil)
+            #expect(daemon.log.all.contains { $0.message.contains("waits: job evidence-pdf is not in the configuration") })
+            // Back, without on_file: now it is cancelled.
+            try fixture.writeConfig(jobs: [DaemonJobs.evidencePDF(every: "1d")])
+            try await daemon.reload()
+            try await daemon.advance(by: 3_600)
+            summary = try #require(try await Self.hookSummary(daemon))
+            #expect(summary.pending == 0)
+            #expect(summary.lastFinished?.state == .cancelled)
+            try await daemon.stop()
+        }
+    }
+
     @Test("a hook that fails every attempt is reported failed; the delivered file stays, byte for byte")
     func givesUp() async throws {
         try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
@@ -155,11 +200,13 @@ struct DeliveryHookTests {
         }
     }
 
-    @Test("a hook that outlives hook_timeout is stopped at that time on the clock (its whole session) and tried again")
+    @Test("a hook that outlives hook_timeout is stopped at that time on the clock (its whole session, SIGTERM ignored or not) and tried again")
     func timeout() async throws {
         try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
             let pidFile = fixture.directory.appendingPathComponent("hook.pid").path
+            // The shell and its child both ignore SIGTERM: only the SIGKILLs that follow it stop them.
             let hook = try Self.script(fixture, name: "slow-hook", """
+                trap '' TERM
                 sleep 600 &
                 echo "$! $$" > "$1.tmp" && mv "$1.tmp" "$1"
                 wait
@@ -191,7 +238,7 @@ struct DeliveryHookTests {
         }
     }
 
-    @Test("killed between the file and its hook: after the restart the hook runs, the file is not fetched again")
+    @Test("killed while its hook runs: after the restart the hook runs again, the file is not fetched again")
     func crashBeforeHook() async throws {
         try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
             let record = fixture.directory.appendingPathComponent("hook-runs").path
@@ -218,7 +265,9 @@ struct DeliveryHookTests {
             let store = try StateStore(path: fixture.databasePath, mode: .readOnly)
             let summary = try #require(try await store.statusSnapshot().jobs.first { $0.name == "evidence-pdf" }?.hooks)
             #expect(summary.lastFinished?.state == .succeeded)
-            #expect(summary.lastFinished?.attempts == 1)
+            // The attempt the kill cut off counts (it was recorded before the program started);
+            // the next ran 30 s after it began, as a retry.
+            #expect(summary.lastFinished?.attempts == 2)
         }
     }
 }

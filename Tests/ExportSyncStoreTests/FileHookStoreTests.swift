@@ -41,7 +41,12 @@ struct FileHookStoreTests {
         #expect(due.map(\.job) == ["alpha"])
         #expect(due.map(\.attempts) == [0])
         #expect(try await store.pendingHookCount() == 1)
+        #expect(try await store.jobsWithPendingHooks() == ["alpha"])
         #expect(try await store.earliestScheduledWork(after: Instant.at(5)) == Instant.at(10))
+        // Postponed (its job is not configured): not due, not counted as an attempt.
+        try await store.postponeHook(due[0].id, until: Instant.at(3_600), at: Instant.at(10))
+        #expect(try await store.dueHooks(until: Instant.at(3_599), limit: 10).isEmpty)
+        #expect(try await store.dueHooks(until: Instant.at(3_600), limit: 10).map(\.attempts) == [0])
     }
 
     @Test("the hook row commits with the file: a failing hook insert leaves neither the file nor the run's move to done")
@@ -70,8 +75,11 @@ struct FileHookStoreTests {
         let hook = try #require(try await store.dueHooks(until: Instant.at(10), limit: 1).first)
 
         let failure = HookAttemptOutcome.failed(reason: "/bin/load exited with status 1")
-        try await store.recordHookAttempt(hook.id, decision: HookRetryPolicy.decide(after: failure, attempt: 1, maximumAttempts: 2, now: Instant.at(11)),
-                                          at: Instant.at(11))
+        // An attempt counts from its start, and the hook is not due meanwhile.
+        #expect(try await store.beginHookAttempt(hook.id, retryAt: Instant.at(40), at: Instant.at(10)) == 1)
+        #expect(try await store.dueHooks(until: Instant.at(39.999), limit: 1).isEmpty, "due again while its attempt runs")
+        #expect(try await store.recordHookAttempt(hook.id, decision: HookRetryPolicy.decide(after: failure, attempt: 1, maximumAttempts: 2, now: Instant.at(11)),
+                                                  at: Instant.at(11)))
         #expect(try await store.dueHooks(until: Instant.at(40.999), limit: 1).isEmpty, "due again before its 30 s wait")
         #expect(try await store.earliestScheduledWork(after: Instant.at(11)) == Instant.at(41))
         let again = try #require(try await store.dueHooks(until: Instant.at(41), limit: 1).first)
@@ -79,8 +87,9 @@ struct FileHookStoreTests {
         var summary = try #require(try await store.statusSnapshot().jobs.first { $0.name == "alpha" }?.hooks)
         #expect(summary == HookSummary(pending: 1, failed: 0, lastFinished: nil))
 
-        try await store.recordHookAttempt(hook.id, decision: HookRetryPolicy.decide(after: failure, attempt: 2, maximumAttempts: 2, now: Instant.at(41)),
-                                          at: Instant.at(41))
+        #expect(try await store.beginHookAttempt(hook.id, retryAt: Instant.at(101), at: Instant.at(41)) == 2)
+        #expect(try await store.recordHookAttempt(hook.id, decision: HookRetryPolicy.decide(after: failure, attempt: 2, maximumAttempts: 2, now: Instant.at(41)),
+                                                  at: Instant.at(41)))
         #expect(try await store.pendingHookCount() == 0)
         #expect(try await store.dueHooks(until: .distantFuture, limit: 10).isEmpty)
         summary = try #require(try await store.statusSnapshot().jobs.first { $0.name == "alpha" }?.hooks)
@@ -91,15 +100,16 @@ struct FileHookStoreTests {
         #expect(summary.lastFinished?.finishedAt == Instant.at(41))
         #expect(summary.lastFinished?.lastError == "/bin/load exited with status 1 (attempt 2 of 2; no attempts left)")
         // A finished hook takes no further attempt.
-        await #expect(throws: StateStoreError.self) {
-            try await store.recordHookAttempt(hook.id, decision: .succeeded, at: Instant.at(50))
-        }
+        #expect(try await store.beginHookAttempt(hook.id, retryAt: Instant.at(90), at: Instant.at(50)) == nil)
+        #expect(try await store.recordHookAttempt(hook.id, decision: .succeeded, at: Instant.at(50)) == false)
 
         // The next file's hook succeeds: the latest finished hook is a success, the old failure still counts.
         let second = try await Self.downloadingRun(store)
         _ = try await store.recordFileWritten(run: second, path: "a/two.pdf", size: 10, sha256: Self.sha, policy: .test, hook: true, at: Instant.at(60))
         let next = try #require(try await store.dueHooks(until: Instant.at(60), limit: 1).first)
-        try await store.recordHookAttempt(next.id, decision: .succeeded, at: Instant.at(61))
+        #expect(try await store.beginHookAttempt(next.id, retryAt: Instant.at(90), at: Instant.at(60)) == 1)
+        #expect(try await store.recordHookAttempt(next.id, decision: .succeeded, at: Instant.at(61)))
+        #expect(try await store.jobsWithPendingHooks().isEmpty)
         summary = try #require(try await store.statusSnapshot().jobs.first { $0.name == "alpha" }?.hooks)
         #expect(summary.failed == 1)
         #expect(summary.lastFinished?.state == .succeeded)
