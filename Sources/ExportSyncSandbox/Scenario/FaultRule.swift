@@ -12,6 +12,8 @@ public struct FaultRule: Codable, Sendable {
         case workivaPoll = "workiva.poll"
         case workivaDownload = "workiva.download"
         case workivaUpload = "workiva.upload"
+        /// The graph list endpoints (`GET /testForms`, `…/testPhases`, `…/attachments`, …).
+        case workivaList = "workiva.list"
         case webadmitIdentities = "webadmit.identities"
         case webadmitExports = "webadmit.exports"
         case webadmitStart = "webadmit.start"

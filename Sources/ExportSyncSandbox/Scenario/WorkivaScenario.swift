@@ -28,6 +28,10 @@ public struct WorkivaScenario: Codable, Sendable {
     /// Export operations that already exist when the sandbox starts, as if kicked off before a
     /// restart: a daemon's backlog of pending operations to poll (benchmarks, recovery tests).
     public var preparedOperations: [PreparedOperations]
+    /// Test forms the graph list endpoints (`GET /testForms`, …) show.
+    public var testForms: [SandboxTestForm]
+    /// Items per page of a list answer; later pages are reached by `@nextLink`.
+    public var listPageSize: Int
 
     /// Creates the Workiva part of a scenario.
     public init(
@@ -42,8 +46,12 @@ public struct WorkivaScenario: Codable, Sendable {
         strictUploadAuthorization: Bool = false,
         defaultTimeline: OperationTimeline = .init(),
         resources: [WorkivaResource] = [],
-        preparedOperations: [PreparedOperations] = []
+        preparedOperations: [PreparedOperations] = [],
+        testForms: [SandboxTestForm] = [],
+        listPageSize: Int = 3
     ) {
+        self.testForms = testForms
+        self.listPageSize = listPageSize
         self.clients = clients
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
         self.requestsPerSecond = requestsPerSecond
@@ -61,7 +69,7 @@ public struct WorkivaScenario: Codable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case clients, tokenLifetimeSeconds, requestsPerSecond, pollsPerSecond, retryAfterOn429
         case downloadMode, uploadURLLifetimeSeconds, uploadDeadlineSeconds, strictUploadAuthorization
-        case defaultTimeline, resources, preparedOperations
+        case defaultTimeline, resources, preparedOperations, testForms, listPageSize
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +89,19 @@ public struct WorkivaScenario: Codable, Sendable {
         self.defaultTimeline = try c.value(.defaultTimeline, default: defaults.defaultTimeline)
         self.resources = try c.value(.resources, default: defaults.resources)
         self.preparedOperations = try c.value(.preparedOperations, default: defaults.preparedOperations)
+        self.testForms = try c.value(.testForms, default: defaults.testForms)
+        self.listPageSize = try c.value(.listPageSize, default: defaults.listPageSize)
+        guard listPageSize >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .listPageSize, in: c, debugDescription: "listPageSize must be at least 1")
+        }
+        let attachments = Set(resources.filter { $0.kind == .attachment }.map(\.id))
+        for form in testForms {
+            if let unknown = form.attachmentIDs.first(where: { !attachments.contains($0) }) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .testForms, in: c,
+                    debugDescription: "test form '\(form.id)' lists attachment '\(unknown)', which is not an attachment resource of the scenario")
+            }
+        }
         for batch in preparedOperations {
             guard let resource = resources.first(where: { $0.id == batch.resource }), resource.kind != .sample else {
                 throw DecodingError.dataCorruptedError(
@@ -206,23 +227,26 @@ public struct WorkivaResource: Codable, Sendable {
     public var size: ByteCount
     /// Number of sheets of a spreadsheet; a whole-workbook CSV export is a ZIP with one CSV each.
     public var sheets: Int
+    /// An attachment's `fileName` in the graph lists (default: `name` plus `.pdf`).
+    public var fileName: String
     /// Overrides the scenario's default timeline.
     public var timeline: OperationTimeline?
 
     /// Creates a resource.
     public init(
         id: String, kind: Kind, name: String? = nil, size: ByteCount = 16_384, sheets: Int = 3,
-        timeline: OperationTimeline? = nil
+        timeline: OperationTimeline? = nil, fileName: String? = nil
     ) {
         self.id = id
         self.kind = kind
         self.name = name ?? id
+        self.fileName = fileName ?? (name ?? id) + ".pdf"
         self.size = size
         self.sheets = sheets
         self.timeline = timeline
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case id, kind, name, size, sheets, timeline }
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, kind, name, size, sheets, timeline, fileName }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -231,6 +255,7 @@ public struct WorkivaResource: Codable, Sendable {
         self.id = id
         self.kind = try c.decode(Kind.self, forKey: .kind)
         self.name = try c.value(.name, default: id)
+        self.fileName = try c.value(.fileName, default: self.name + ".pdf")
         self.size = try c.value(.size, default: 16_384)
         self.sheets = max(1, try c.value(.sheets, default: 3))
         self.timeline = try c.decodeIfPresent(OperationTimeline.self, forKey: .timeline)

@@ -31,6 +31,7 @@ struct WorkivaRoutes: Sendable {
                     parameter: "attachmentId", kind: .attachmentExport)
                 continue
             }
+            registerLists(on: router, flavor: flavor)
             let testPhase = "testForms/:testFormId/testPhases/:testPhaseId"
             for level in [testPhase, "\(testPhase)/matrices/:matrixId", "\(testPhase)/matrices/:matrixId/samples/:sampleId"] {
                 registerKickoff(
