@@ -97,9 +97,9 @@ func withProviders<T>(_ scenario: SandboxScenario, clock: ManualClock? = nil, _ 
     let endpoints = try await server.start(host: "127.0.0.1", port: 0, storagePort: 0)
     let httpClient = HTTPClient(
         eventLoopGroupProvider: .singleton,
-        // The connect timeout stays short: AsyncHTTPClient keeps retrying a refused connection
-        // until it expires, and the refused-connection test makes four attempts.
-        configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .seconds(1), readTimeout: .seconds(20)))
+        // A loopback connect on a loaded two-core machine was seen to take over 1 s; the
+        // refused-connection test has a client of its own with a short connect timeout.
+        configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .seconds(10), readTimeout: .seconds(20)))
     let harness = ProviderHarness(server: server, endpoints: endpoints, httpClient: httpClient, log: CapturedLog())
     do {
         let result = try await body(harness)

@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import ExportSyncCore
 import ExportSyncProviders
 import ExportSyncSandbox
 import Foundation
 import Glibc
 import Logging
+import NIOCore
 import Testing
 
 /// The clients make each call once and classify what went wrong; the engine's run core decides
@@ -142,10 +144,15 @@ struct WorkivaRetryTests {
             let closed = try RefusingPort()
             var source = sandbox.workivaSource()
             source.baseURL = "http://127.0.0.1:\(closed.port)"
+            // AsyncHTTPClient retries a refused connect until its connect timeout: a short one here.
+            let shortConnect = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: ProviderSettings.httpClientConfiguration(connectTimeout: .seconds(1), readTimeout: .seconds(20)))
             let client = ExportSyncProviders.WorkivaClient(
-                source: source, clientSecret: Secret(Fixture.clientSecret), httpClient: sandbox.httpClient,
+                source: source, clientSecret: Secret(Fixture.clientSecret), httpClient: shortConnect,
                 logger: sandbox.log.logger(), settings: Fixture.settings)
             let failed = await failure { try await client.startOperation(attachmentExport()) }
+            try await shortConnect.shutdown()
             guard case .transient = failed else {
                 Issue.record("a refused connect is transient: \(String(describing: failed))")
                 return
