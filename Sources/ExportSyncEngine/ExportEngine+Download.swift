@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import ExportSyncConfig
 import ExportSyncCore
 import ExportSyncProviders
@@ -30,7 +31,8 @@ extension ExportEngine {
             let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
                                                      serverFileName: stream.fileName, contentType: stream.contentType)
             relative = template.resolve(values)
-            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileWork: fileWork)
+            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, received: metrics.downloadedBytes(job: job.name),
+                                     fileWork: fileWork)
         } catch is CancellationError {
             return
         } catch {
@@ -46,7 +48,7 @@ extension ExportEngine {
                 run: run.id, path: relative, size: result.size, sha256: result.sha256, policy: policy, at: self.clock.now)
         }, logger: log) else { return }
         await forget(resultOf: operation.id)
-        await noteFileWritten(at: file.writtenAt)
+        await noteFileWritten(at: file.writtenAt, job: run.job)
         log.notice("wrote \(relative) (\(result.size) bytes)",
                    metadata: ["path": "\(relative)", "size": "\(result.size)", "sha256": "\(result.sha256)"])
         wake.signal()
@@ -119,8 +121,10 @@ extension ExportEngine {
 
     /// Streams the body into an ``AtomicFileWriter`` below the output root; once the last byte is
     /// in, frees the download slot and makes the file durable on `fileWork`'s threads.
+    ///
+    /// - Parameter received: counts the body's bytes as they arrive.
     private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String, run: Int64,
-                                   fileWork: FileWorkPool) async throws -> AtomicFileWriter.Result {
+                                   received: Counter, fileWork: FileWorkPool) async throws -> AtomicFileWriter.Result {
         let target = root + "/" + relative
         // The template already refuses `..` and sanitises values; check once more where it lands.
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
@@ -131,7 +135,9 @@ extension ExportEngine {
         var reported: Int64 = 0
         do {
             for try await chunk in stream.body {
+                let before = writer.bytesWritten
                 try writer.write(chunk)
+                received.increment(by: writer.bytesWritten - before)
                 if writer.bytesWritten - reported >= 8 << 20 {
                     await noteDownloadBytes(delta: writer.bytesWritten - reported, total: 0)
                     reported = writer.bytesWritten
