@@ -63,6 +63,11 @@ public struct MetricsServer: Service {
                 onListening(bound)
             },
             logger: logger)
-        try await app.run()
+        do {
+            try await app.run()
+        } catch {
+            logger.critical("cannot serve /metrics on \(host.contains(":") ? "[\(host)]" : host):\(port): \(error)")
+            throw error
+        }
     }
 }

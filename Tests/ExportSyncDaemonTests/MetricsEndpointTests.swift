@@ -6,6 +6,7 @@ import ExportSyncStore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// `GET /metrics` of the in-process daemon, scraped over real HTTP on 127.0.0.1 and read with a
@@ -91,6 +92,41 @@ struct MetricsEndpointTests {
         #expect(again.samples(named: "exportsync_runs_total").isEmpty)
         #expect(again.value("exportsync_state_write_failures_total") == 0)
         try await restarted.stop()
+    }
+
+    @Test("WebAdMIT requests carry their own endpoint names; a kick-off refused with 400 counts a failed run, not a retry")
+    func webAdmitAndFailure() async throws {
+        var scenario = DaemonScenario.instant()
+        scenario.faults = [FaultRule(route: .workivaKickoff, resource: "document-1", kind: .status, status: 400)]
+        try await DaemonFixture.with(scenario) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.nightlyApplicantsCSV, DaemonJobs.boardMemoPDF(every: "1d")], daemon: Self.listen)
+            let daemon = try await InProcessDaemon.start(fixture)
+            for _ in 0..<20 where fixture.outputFiles().isEmpty { try await daemon.advanceToNextWake() }
+            let metrics = try await Self.scrape(port: try await daemon.metricsPort()).text
+            let webadmit = metrics.samples(named: "exportsync_http_requests_total").filter { $0.labels["source"] == "admissions" }
+            #expect(Set(webadmit.compactMap { $0.labels["endpoint"] }).isSuperset(of: ["kickoff", "export_file", "download"]), "\(webadmit)")
+            #expect(metrics.value("exportsync_runs_total", ["job": "nightly-applicants-csv", "outcome": "success"]) == 1)
+            #expect(metrics.value("exportsync_http_requests_total", ["source": "workiva", "endpoint": "kickoff", "status": "400"]) == 1)
+            let failed = metrics.samples(named: "exportsync_runs_total").filter { $0.labels["job"] == "board-memo-pdf" }
+            #expect(failed.count == 1 && failed.first?.labels["outcome"]?.hasPrefix("failed") == true, "\(failed)")
+            #expect(metrics.samples(named: "exportsync_retries_total").isEmpty)
+            #expect(metrics.value("exportsync_job_last_run_status", ["job": "board-memo-pdf", "status": "failed"]) == 1)
+            try await daemon.stop()
+        }
+    }
+
+    @Test("exportsync once stops with an error when metrics_listen cannot be bound")
+    func bindFailureStopsTheDaemon() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            // The sandbox's own port is taken.
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d")],
+                                    daemon: "metrics_listen = \"127.0.0.1:\(fixture.endpoints.port)\"")
+            let result = try await ExecutableRunner.run(["once", "--log-target", "stderr", "--config", fixture.configPath],
+                                                        environment: DaemonProcess.demoSecrets)
+            #expect(result.status != 0, "\(result.standardError)")
+            #expect(result.standardError.contains("cannot serve /metrics on 127.0.0.1:\(fixture.endpoints.port): "), "\(result.standardError)")
+            #expect(result.standardError.contains("exportsync stopped"), "\(result.standardError)")
+        }
     }
 
     @Test("an operation still running: pending_operations counts it and the job's last run is polling, from the database")
