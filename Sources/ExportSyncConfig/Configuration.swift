@@ -35,6 +35,7 @@ public struct MetricsListenAddress: Sendable, Hashable, CustomStringConvertible 
     /// The TCP port, 0...65535.
     public var port: Int
 
+    /// An address as given (the loader validates it).
     public init(host: String, port: Int) {
         self.host = host
         self.port = port

@@ -42,9 +42,13 @@ public final class DaemonMetrics: Sendable {
 
     /// The metric names of the gauges.
     public enum Name {
+        /// When the job's latest successful run finished (Unix seconds), by `job`.
         public static let lastSuccess = "exportsync_job_last_success_timestamp_seconds"
+        /// 1 for the phase of the job's latest run, by `job` and `status`.
         public static let lastRunStatus = "exportsync_job_last_run_status"
+        /// Runs waiting on a provider operation.
         public static let pendingOperations = "exportsync_pending_operations"
+        /// The longest gap between two of the job's schedule slots, by `job`.
         public static let jobInterval = "exportsync_job_interval_seconds"
     }
 

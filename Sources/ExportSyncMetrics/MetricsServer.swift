@@ -34,6 +34,7 @@ public struct MetricsServer: Service {
         self.onListening = onListening
     }
 
+    /// Listens until the group shuts down gracefully; throws when the address cannot be bound.
     public func run() async throws {
         let router = Router()
         let metrics = metrics

@@ -42,10 +42,15 @@ public struct ExportMetrics: Sendable {
 
     /// The metric names.
     public enum Name {
+        /// Runs ended, by `job` and `outcome`.
         public static let runs = "exportsync_runs_total"
+        /// Provider requests, by `source`, `endpoint` and `status`.
         public static let httpRequests = "exportsync_http_requests_total"
+        /// Steps tried again after a transient failure, by `source` and `reason`.
         public static let retries = "exportsync_retries_total"
+        /// Bytes of results received, by `job`.
         public static let downloadedBytes = "exportsync_downloaded_bytes_total"
+        /// State database writes refused.
         public static let stateWriteFailures = "exportsync_state_write_failures_total"
     }
 
