@@ -115,6 +115,30 @@ struct MetricsEndpointTests {
         }
     }
 
+    @Test("a poll cut off by a connection reset counts as status \"error\" and a poll retry; a truncated download as a download retry")
+    func transportFailures() async throws {
+        var scenario = DaemonScenario.instant()
+        scenario.faults = [
+            FaultRule(route: .workivaPoll, resource: "document-1", requests: [1], kind: .reset),
+            FaultRule(route: .workivaDownload, resource: "document-1", requests: [1], kind: .truncate),
+        ]
+        try await DaemonFixture.with(scenario) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d")], daemon: Self.listen)
+            let daemon = try await InProcessDaemon.start(fixture)
+            for _ in 0..<20 where fixture.output(DaemonJobs.boardMemoPDFPath) == nil { try await daemon.advanceToNextWake() }
+            let file = try #require(fixture.output(DaemonJobs.boardMemoPDFPath))
+            let metrics = try await Self.scrape(port: try await daemon.metricsPort()).text
+            #expect(metrics.value("exportsync_http_requests_total", ["source": "workiva", "endpoint": "operation", "status": "error"]) == 1)
+            #expect(metrics.value("exportsync_retries_total", ["source": "workiva", "reason": "poll"]) == 1)
+            #expect(metrics.value("exportsync_retries_total", ["source": "workiva", "reason": "download"]) == 1)
+            #expect(metrics.value("exportsync_runs_total", ["job": "board-memo-pdf", "outcome": "success"]) == 1)
+            // The cut-off attempt's bytes count too: more than the file's size arrived.
+            let received = try #require(metrics.value("exportsync_downloaded_bytes_total", ["job": "board-memo-pdf"]))
+            #expect(received > Double(file.count))
+            try await daemon.stop()
+        }
+    }
+
     @Test("exportsync once stops with an error when metrics_listen cannot be bound")
     func bindFailureStopsTheDaemon() async throws {
         try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
