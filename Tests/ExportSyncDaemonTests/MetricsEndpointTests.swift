@@ -187,6 +187,18 @@ struct MetricsEndpointTests {
         }
     }
 
+    @Test("once with metrics_listen: the listener stops with the group when the work is done")
+    func onceReturns() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d")], daemon: Self.listen)
+            let result = try await ExecutableRunner.run(["once", "--log-target", "stderr", "--config", fixture.configPath],
+                                                        environment: DaemonProcess.demoSecrets)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardError.contains("metrics served on http://127.0.0.1:"), "\(result.standardError)")
+            #expect(fixture.output(DaemonJobs.boardMemoPDFPath) != nil)
+        }
+    }
+
     @Test("without metrics_listen nothing listens and nothing is counted")
     func offByDefault() async throws {
         try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
