@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Pure core: value types and decisions, no I/O.
@@ -60,6 +62,7 @@ let package = Package(
             dependencies: [
                 "ExportSyncCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -76,11 +79,28 @@ let package = Package(
                 "ExportSyncProviders",
                 "Systemd",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // MARK: Prometheus metrics: the registry, the database gauges, the /metrics listener.
+        .target(
+            name: "ExportSyncMetrics",
+            dependencies: [
+                "ExportSyncCore",
+                "ExportSyncStore",
+                "ExportSyncProviders",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -121,6 +141,7 @@ let package = Package(
                 "ExportSyncStore",
                 "ExportSyncProviders",
                 "ExportSyncEngine",
+                "ExportSyncMetrics",
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,6 +159,7 @@ let package = Package(
                 "ExportSyncProviders",
                 "ExportSyncEngine",
                 "ExportSyncDaemon",
+                "ExportSyncMetrics",
                 "ExportSyncSandbox",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -203,11 +225,13 @@ let package = Package(
             name: "ExportSyncDaemonTests",
             dependencies: [
                 "exportsync", "TestSupport", "ExportSyncSandbox", "ExportSyncStore", "ExportSyncCore",
-                "ExportSyncDaemon", "ExportSyncEngine", "ExportSyncConfig", "ExportSyncProviders", "Systemd",
+                "ExportSyncDaemon", "ExportSyncEngine", "ExportSyncConfig", "ExportSyncProviders", "ExportSyncMetrics", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -15,10 +15,13 @@ public struct DaemonSettings: Sendable, Hashable {
     /// `checksum_files`: whether export jobs write `NAME.sha256` beside each file they deliver,
     /// unless a job says otherwise (default false).
     public var checksumFiles: Bool
+    /// Where `GET /metrics` is served (`metrics_listen`); `nil`: no metrics endpoint.
+    public var metricsListen: MetricsListenAddress?
 
     public init(stateDirectory: String, outputDirectory: String, logLevel: String, maxConcurrentDownloads: Int,
-                hookDefaults: HookSettings = HookSettings(), checksumFiles: Bool = false) {
+                hookDefaults: HookSettings = HookSettings(), checksumFiles: Bool = false, metricsListen: MetricsListenAddress? = nil) {
         self.hookDefaults = hookDefaults
+        self.metricsListen = metricsListen
         self.stateDirectory = stateDirectory
         self.outputDirectory = outputDirectory
         self.logLevel = logLevel
@@ -28,6 +31,25 @@ public struct DaemonSettings: Sendable, Hashable {
 
     /// The state database's path.
     public var databasePath: String { stateDirectory + "/exportsync.sqlite3" }
+}
+
+/// The address of the metrics endpoint (`[daemon] metrics_listen = "127.0.0.1:9464"`): an IP
+/// address or `localhost`, and a port (0: any free port). Only a loopback address is accepted
+/// unless `allow_remote_metrics = true`.
+public struct MetricsListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The IP address (IPv6 without brackets) or `localhost`.
+    public var host: String
+    /// The TCP port, 0...65535.
+    public var port: Int
+
+    /// An address as given (the loader validates it).
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`, IPv6 in brackets.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// A validated configuration: every source and job checked, nothing run yet.

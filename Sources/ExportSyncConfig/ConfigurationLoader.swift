@@ -145,6 +145,7 @@ struct LoadContext {
         }
         let hookDefaults = readHookSettings(reader)
         let checksumFiles = reader.bool("checksum_files") ?? false
+        let metricsListen = readMetricsListen(reader)
         guard let output else { return nil }
         if stateDirectory == output || stateDirectory.hasPrefix(output.hasSuffix("/") ? output : output + "/") {
             // Tools that pick up exports would see the database, and the start-up sweep of
@@ -154,7 +155,49 @@ struct LoadContext {
             return nil
         }
         return DaemonSettings(stateDirectory: stateDirectory, outputDirectory: output, logLevel: logLevel, maxConcurrentDownloads: downloads,
-                              hookDefaults: hookDefaults, checksumFiles: checksumFiles)
+                              hookDefaults: hookDefaults, checksumFiles: checksumFiles, metricsListen: metricsListen)
+    }
+
+    /// `metrics_listen` (`"host:port"`, `"[v6]:port"`), a loopback address unless
+    /// `allow_remote_metrics = true`: the endpoint has no authentication.
+    private func readMetricsListen(_ reader: TableReader) -> MetricsListenAddress? {
+        let allowRemote = reader.bool("allow_remote_metrics") ?? false
+        guard let text = reader.string("metrics_listen") else { return nil }
+        guard let address = Self.parseListenAddress(text) else {
+            reader.report("metrics_listen", "invalid address \"\(text)\"; expected IP:port, [IPv6]:port or localhost:port, e.g. \"127.0.0.1:9464\"")
+            return nil
+        }
+        guard allowRemote || Self.isLoopback("http://\(address.host.contains(":") ? "[\(address.host)]" : address.host)/") else {
+            reader.report("metrics_listen", "\(address.host) is not a loopback address and the endpoint has no authentication; use 127.0.0.1 or ::1, or set allow_remote_metrics = true")
+            return nil
+        }
+        return address
+    }
+
+    /// `host:port` with an IPv4 address or `localhost`, or `[IPv6]:port`; nil for anything else
+    /// (a host name other than `localhost`, a missing or out-of-range port).
+    static func parseListenAddress(_ text: String) -> MetricsListenAddress? {
+        let host: String
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+            var v6 = in6_addr()
+            guard inet_pton(AF_INET6, host, &v6) == 1 else { return nil }
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+            var v4 = in_addr()
+            guard host.lowercased() == "localhost" || inet_pton(AF_INET, host, &v4) == 1 else { return nil }
+        }
+        guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ ("0"..."9").contains($0) }), let port = Int(portText), port <= 65_535 else {
+            return nil
+        }
+        return MetricsListenAddress(host: host.lowercased() == "localhost" ? "localhost" : host, port: port)
     }
 }
 

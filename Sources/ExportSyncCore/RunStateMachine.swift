@@ -249,6 +249,20 @@ extension RunEvent {
         default: nil
         }
     }
+
+    /// Which step a transient event makes wait, as a short fixed name (`kickoff`,
+    /// `kickoff_ambiguous`, `upload`, `poll`, `download`), for counting retries; `nil` for an
+    /// event that is not transient.
+    public var retryReason: String? {
+        switch self {
+        case .kickoffTransient: "kickoff"
+        case .kickoffAmbiguous: "kickoff_ambiguous"
+        case .uploadTransient: "upload"
+        case .pollTransient: "poll"
+        case .downloadTransient: "download"
+        default: nil
+        }
+    }
 }
 
 /// Every decision about a run, as a pure state machine: an event and the time in, the next

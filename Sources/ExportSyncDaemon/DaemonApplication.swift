@@ -1,5 +1,6 @@
 public import ExportSyncConfig
 public import ExportSyncEngine
+public import ExportSyncMetrics
 public import ExportSyncProviders
 public import ExportSyncStore
 public import Logging
@@ -20,7 +21,8 @@ import Foundation
 /// The services: the engine (``EngineService``: `READY=1`, then the loop, whose passes feed the
 /// watchdog and `STATUS=`), the shutdown notice (`STOPPING=1`), reloads (``ReloadService``) and,
 /// when systemd armed one, the watchdog (``WatchdogService``), and daily warnings about jobs on
-/// paths with a sunset (``SunsetNoticeService``). Every timer reads one clock.
+/// paths with a sunset (``SunsetNoticeService``), and with `metrics_listen` the `/metrics`
+/// listener (``MetricsServer``). Every timer reads one clock.
 public struct DaemonApplication: Sendable {
     /// The engine the services drive.
     public let engine: ExportEngine
@@ -34,6 +36,7 @@ public struct DaemonApplication: Sendable {
     let readyStatus: String
     let onPass: @Sendable (EngineProgress) -> Void
     let onStop: @Sendable () -> Void
+    let metricsListener: (address: MetricsListenAddress, metrics: DaemonMetrics, onListening: @Sendable (Int) -> Void)?
 
     /// Builds the engine over an open store and one client per source.
     ///
@@ -42,9 +45,14 @@ public struct DaemonApplication: Sendable {
     ///     interval, so a healthy engine is never mistaken for a wedged one.
     ///   - onPass: called at the end of every pass of the loop, after the watchdog and `STATUS=`.
     ///   - onStop: called once the engine has returned.
+    ///   - metrics: where the engine counts (the clients count through their own
+    ///     `ProviderSettings.metrics`, which should be `metrics.exportMetrics` too); with
+    ///     `configuration.daemon.metricsListen` set, `GET /metrics` serves it there.
+    ///   - onMetricsListening: called with the bound port once `/metrics` is served.
     public init(configuration: Configuration, clients: [String: SourceClient], store: StateStore, mode: ExportEngine.Mode,
                 clock: any ProviderClock = SystemProviderClock(), notifier: ServiceNotifier, watchdog: WatchdogConfiguration?,
-                logger: Logger, randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                logger: Logger, randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max), metrics: DaemonMetrics? = nil,
+                onMetricsListening: @escaping @Sendable (Int) -> Void = { _ in },
                 onPass: @escaping @Sendable (EngineProgress) -> Void = { _ in }, onStop: @escaping @Sendable () -> Void = {}) {
         var limits = ExportEngine.Limits(maximumConcurrentDownloads: configuration.daemon.maxConcurrentDownloads)
         if let watchdog {
@@ -54,7 +62,12 @@ public struct DaemonApplication: Sendable {
                                    "loop_max_sleep_ms": "\(Self.milliseconds(limits.maximumSleep))"])
         }
         engine = ExportEngine(configuration: configuration, clients: clients, store: store, logger: logger,
-                              limits: limits, randomSeed: randomSeed, clock: clock)
+                              limits: limits, randomSeed: randomSeed, clock: clock, metrics: metrics?.exportMetrics ?? .disabled)
+        if let metrics, let address = configuration.daemon.metricsListen {
+            metricsListener = (address, metrics, onMetricsListening)
+        } else {
+            metricsListener = nil
+        }
         watchdogKeeper = watchdog.map { WatchdogKeeper(configuration: $0, notifier: notifier) }
         self.mode = mode
         self.notifier = notifier
@@ -94,6 +107,12 @@ public struct DaemonApplication: Sendable {
         ]
         if let watchdogKeeper {
             services.append(.init(service: WatchdogService(keeper: watchdogKeeper, clock: clock), successTerminationBehavior: .ignore))
+        }
+        if let (address, metrics, onListening) = metricsListener {
+            let engine = engine
+            let server = MetricsServer(metrics: metrics, host: address.host, port: address.port,
+                                       jobIntervals: { await engine.scheduleIntervals() }, logger: logger, onListening: onListening)
+            services.append(.init(service: server, successTerminationBehavior: .ignore))
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         configuration.maximumGracefulShutdownDuration = maximumGracefulShutdownDuration

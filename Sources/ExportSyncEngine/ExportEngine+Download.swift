@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import ExportSyncConfig
 import ExportSyncCore
 import ExportSyncProviders
@@ -30,7 +31,8 @@ extension ExportEngine {
             let values = OutputNaming.templateValues(job: job, runID: run.id, scheduledFor: run.scheduledFor,
                                                      serverFileName: stream.fileName, contentType: stream.contentType)
             relative = template.resolve(values)
-            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, fileWork: fileWork)
+            result = try await write(stream, to: relative, under: await outputRoot, run: run.id, received: metrics.downloadedBytes(job: job.name),
+                                     fileWork: fileWork)
             if job.checksumFiles {
                 // Before the record: a crash in between downloads (and writes both) again.
                 _ = try await fileWork.run { try AtomicFileWriter.writeChecksumFile(for: result) }
@@ -51,7 +53,7 @@ extension ExportEngine {
                 hook: job.deliveryHook != nil, at: self.clock.now)
         }, logger: log) else { return }
         await forget(resultOf: operation.id)
-        await noteFileWritten(at: file.writtenAt)
+        await noteFileWritten(at: file.writtenAt, job: run.job)
         log.notice("wrote \(relative) (\(result.size) bytes)",
                    metadata: ["path": "\(relative)", "size": "\(result.size)", "sha256": "\(result.sha256)"])
         wake.signal()
@@ -124,8 +126,10 @@ extension ExportEngine {
 
     /// Streams the body into an ``AtomicFileWriter`` below the output root; once the last byte is
     /// in, frees the download slot and makes the file durable on `fileWork`'s threads.
+    ///
+    /// - Parameter received: counts the body's bytes as they arrive.
     private nonisolated func write(_ stream: DownloadStream, to relative: String, under root: String, run: Int64,
-                                   fileWork: FileWorkPool) async throws -> AtomicFileWriter.Result {
+                                   received: Counter, fileWork: FileWorkPool) async throws -> AtomicFileWriter.Result {
         let target = root + "/" + relative
         // The template already refuses `..` and sanitises values; check once more where it lands.
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
@@ -136,7 +140,9 @@ extension ExportEngine {
         var reported: Int64 = 0
         do {
             for try await chunk in stream.body {
+                let before = writer.bytesWritten
                 try writer.write(chunk)
+                received.increment(by: writer.bytesWritten - before)
                 if writer.bytesWritten - reported >= 8 << 20 {
                     await noteDownloadBytes(delta: writer.bytesWritten - reported, total: 0)
                     reported = writer.bytesWritten

@@ -197,16 +197,20 @@ extension ExportEngine {
         let now = clock.now
         switch decision.action {
         case .fail(let reason, let retryable):
-            await noteRunFailed(count: 1 + decision.followers.count)
+            await noteRunsFailed(jobs: [decision.run.job] + decision.followerJobs, retryable: retryable)
             log.error("run \(decision.run.id) failed: \(reason)\(retryable ? " (tried again at the job's next scheduled time)" : "")",
                       metadata: ["retryable": "\(retryable)", "phase": "\(decision.run.phase.rawValue)"])
             for follower in decision.followers {
                 log.error("run \(follower) failed with the operation it followed: \(reason)", metadata: ["follower_run_id": "\(follower)"])
             }
         case .done:
-            break
+            // Exports end in `performDownload`; an upload's run ends here, with its operation.
+            for job in [decision.run.job] + decision.followerJobs { metrics.countRun(job: job, outcome: .success) }
         case .kickoff(let at, _), .reconcileKickoff(let at), .download(_, let at, _), .upload(_, let at), .poll(_, let at):
             if let reason = event?.transientReason {
+                if let retryReason = event?.retryReason, let source = await configured(job: decision.run.job)?.0.source {
+                    metrics.countRetry(source: source, reason: retryReason)
+                }
                 let wait = max(0, at.timeIntervalSince(now))
                 log.warning("\(reason); trying again in \(Self.seconds(wait)) s (attempt \(decision.run.stepFailures + 1) of this step)",
                             metadata: ["retry_in": "\(Self.seconds(wait))", "step_failures": "\(decision.run.stepFailures)",

@@ -66,6 +66,8 @@ public actor ExportEngine {
     let store: StateStore
     let logger: Logger
     let limits: Limits
+    /// Where runs, retries, downloaded bytes and refused state writes are counted.
+    nonisolated let metrics: ExportMetrics
     private(set) var configuration: Configuration
     private(set) var jobs = JobTable([])
     private(set) var clients: [String: SourceClient] = [:]
@@ -103,10 +105,14 @@ public actor ExportEngine {
     }
 
     /// Creates an engine over an open store and one client per source.
+    ///
+    /// - Parameter metrics: where the engine counts runs, retries, downloaded bytes and refused
+    ///   state writes (the clients count their requests through their ``ProviderSettings``).
     public init(configuration: Configuration, clients: [String: SourceClient], store: StateStore, logger: Logger,
                 limits: Limits? = nil, randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
-                clock: any ProviderClock = SystemProviderClock()) {
+                clock: any ProviderClock = SystemProviderClock(), metrics: ExportMetrics = .disabled) {
         self.clock = clock
+        self.metrics = metrics
         self.configuration = configuration
         self.clients = clients
         self.store = store
@@ -231,6 +237,7 @@ public actor ExportEngine {
             results = try await store.createDueRuns(requests, at: now)
         } catch {
             outcome.stateFailures += 1
+            metrics.countStateWriteFailure()
             logger.error("cannot schedule \(requests.count) due job(s): \(error)")
             for request in requests { nextDue[request.job] = now.addingTimeInterval(30) }
             return
@@ -416,6 +423,12 @@ public actor ExportEngine {
     /// Where files land.
     var outputRoot: String { configuration.daemon.outputDirectory }
 
+    /// Every configured job with the longest gap between two of its schedule slots, in seconds
+    /// (`exportsync_job_interval_seconds`).
+    public func scheduleIntervals() -> [String: Int64] {
+        Dictionary(configuration.jobs.map { ($0.name, $0.schedule.longestGapSeconds) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The configured jobs whose Workiva paths have a published sunset.
     public func sunsetNotices() -> [SunsetNotice] { configuration.jobs.compactMap(\.sunsetNotice) }
 
@@ -431,6 +444,7 @@ public actor ExportEngine {
     /// The state database refused a write: all new work waits (jittered exponential backoff, at
     /// most a minute), and the failure is logged once per backoff, not once per attempt.
     func stateWriteFailed(_ error: any Error, logger log: Logger) {
+        metrics.countStateWriteFailure()
         let now = clock.now
         if let current = stateWriteFailure, current.retryAt > now { return }
         let failures = (stateWriteFailure?.failures ?? 0) + 1
@@ -452,7 +466,9 @@ public actor ExportEngine {
         logger.notice("the state database takes writes again after \(failure.failures) failed attempt(s)")
     }
 
-    func noteFileWritten(at date: Date) {
+    /// An export's file is recorded: its run is done.
+    func noteFileWritten(at date: Date, job: String) {
+        metrics.countRun(job: job, outcome: .success)
         outcome.filesWritten += 1
         progress.filesWritten += 1
         progress.lastFileAt = date
@@ -463,9 +479,11 @@ public actor ExportEngine {
         progress.hooksFailed += 1
     }
 
-    func noteRunFailed(count: Int = 1) {
-        outcome.runsFailed += count
-        progress.runsFailed += count
+    /// Runs of `jobs` failed (a lead run and the runs that followed its operation).
+    func noteRunsFailed(jobs: [String], retryable: Bool) {
+        for job in jobs { metrics.countRun(job: job, outcome: retryable ? .failedRetryable : .failed) }
+        outcome.runsFailed += jobs.count
+        progress.runsFailed += jobs.count
     }
 
     func noteDownloadBytes(delta: Int64, total: Int64) {

@@ -18,6 +18,8 @@ struct HTTPExchange: Sendable {
     enum BodyMode: Sendable { case collect, stream }
 
     let httpClient: HTTPClient
+    /// The configured source's name (the `source` label of the request counter).
+    let source: String
     let logger: Logger
     let settings: ProviderSettings
     let clock: any ProviderClock
@@ -45,7 +47,13 @@ struct HTTPExchange: Sendable {
             }
         }
         var metadata: Logger.Metadata = ["endpoint": "\(endpoint)", "method": "\(request.method)"]
-        switch await attempt(request, mode: mode) {
+        let outcome = await attempt(request, mode: mode)
+        if case .response(let response) = outcome {
+            settings.metrics.countHTTPRequest(source: source, endpoint: request.kind, status: String(response.status))
+        } else {
+            settings.metrics.countHTTPRequest(source: source, endpoint: request.kind, status: "error")
+        }
+        switch outcome {
         case .failure(let failure):
             throw failure
         case .response(let response):

@@ -33,6 +33,8 @@ struct OutgoingRequest: Sendable {
 
     var method: HTTPMethod
     var url: String
+    /// What the request is, for the `endpoint` label of `exportsync_http_requests_total`.
+    var kind: ExportMetrics.Endpoint
     /// Headers that carry no credential (`Accept`, `Content-Type`).
     var headers: [(name: String, value: String)] = []
     var credentials: Credentials = .none

@@ -19,6 +19,8 @@ public struct ProviderSettings: Sendable {
     public var tokenRefreshMarginSeconds: Double
     /// Largest JSON or error body read into memory.
     public var maximumJSONBytes: Int
+    /// Where every request is counted (``ExportMetrics/countHTTPRequest(source:endpoint:status:)``).
+    public var metrics: ExportMetrics = .disabled
 
     /// Creates settings; the defaults suit production.
     public init(

@@ -35,7 +35,7 @@ public actor WebAdmitClient {
         self.apiKey = apiKey
         self.settings = settings
         self.apiOrigin = HTTPOrigin(url: source.baseURL)
-        self.exchange = HTTPExchange(httpClient: httpClient, logger: logger, settings: settings, clock: clock)
+        self.exchange = HTTPExchange(httpClient: httpClient, source: source.name, logger: logger, settings: settings, clock: clock)
         self.limiter = RequestRateLimiter.hourly(source.requestsPerHour, clock: clock)
     }
 
@@ -43,7 +43,7 @@ public actor WebAdmitClient {
     /// the export is in flight, WebAdMIT answers that run's id again: same id, one run.
     public func startExport(userIdentity: String, exportID: String) async throws(ProviderFailure) -> WebAdmitExportFile {
         let path = "/api/v1/user_identities/\(Self.segment(userIdentity))/exports/\(Self.segment(exportID))/export_files"
-        let response = try await sendAPI(.POST, path: path, retryClass: .kickoff)
+        let response = try await sendAPI(.POST, path: path, kind: .kickoff, retryClass: .kickoff)
         guard let record = WebAdmitExportFileDecoding.record(response.bytes), let id = record.string("id") else {
             throw .malformedResponse("HTTP \(response.status) from POST \(response.endpoint) holds no export_files record")
         }
@@ -53,7 +53,7 @@ public actor WebAdmitClient {
     /// Checks one export file; a fresh `download_url` comes with every call once it is ready.
     public func exportFile(exportID: String, fileID: String) async throws(ProviderFailure) -> WebAdmitExportFileState {
         let path = "/api/v1/exports/\(Self.segment(exportID))/export_files/\(Self.segment(fileID))"
-        let response = try await sendAPI(.GET, path: path, retryClass: .idempotent)
+        let response = try await sendAPI(.GET, path: path, kind: .exportFile, retryClass: .idempotent)
         guard let record = WebAdmitExportFileDecoding.record(response.bytes), let status = record.string("status") else {
             throw .malformedResponse("HTTP \(response.status) from GET \(response.endpoint) holds no export_files record with a status")
         }
@@ -69,7 +69,7 @@ public actor WebAdmitClient {
     /// not an object with an `id` and an `export_id`, is ``ProviderFailure/malformedResponse(_:)``.
     public func listExportFiles(userIdentity: String) async throws(ProviderFailure) -> [WebAdmitExportFile] {
         let path = "/api/v1/user_identities/\(Self.segment(userIdentity))/export_files"
-        let response = try await sendAPI(.GET, path: path, retryClass: .idempotent)
+        let response = try await sendAPI(.GET, path: path, kind: .exportFileList, retryClass: .idempotent)
         guard let files = WebAdmitExportFileDecoding.list(response.bytes) else {
             throw .malformedResponse("HTTP \(response.status) from GET \(response.endpoint) holds no export_files list")
         }
@@ -80,18 +80,19 @@ public actor WebAdmitClient {
     /// mechanism only), never HEAD. A 403 "Request has expired" is ``ProviderFailure/expiredURL``.
     public func openDownload(url: String) async throws(ProviderFailure) -> DownloadStream {
         let outgoing = OutgoingRequest(
-            method: .GET, url: url, retryClass: .idempotent, followRedirects: true, timeoutSeconds: settings.requestTimeoutSeconds)
+            method: .GET, url: url, kind: .download, retryClass: .idempotent, followRedirects: true,
+            timeoutSeconds: settings.requestTimeoutSeconds)
         let response = try await exchange.send(outgoing, mode: .stream)
         return try DownloadStream.opened(from: response, method: "GET")
     }
 
     /// An API call with `x-api-key` (on the source's origin only), the quota and error mapping.
-    private func sendAPI(_ method: HTTPMethod, path: String, retryClass: OutgoingRequest.RetryClass) async throws(ProviderFailure)
+    private func sendAPI(_ method: HTTPMethod, path: String, kind: ExportMetrics.Endpoint, retryClass: OutgoingRequest.RetryClass) async throws(ProviderFailure)
         -> ExchangeResponse
     {
         let limiter = self.limiter
         let request = OutgoingRequest(
-            method: method, url: URLText.join(source.baseURL, path), headers: [("Accept", "application/json")],
+            method: method, url: URLText.join(source.baseURL, path), kind: kind, headers: [("Accept", "application/json")],
             credentials: .init(headers: [("x-api-key", apiKey.reveal())], origin: apiOrigin), retryClass: retryClass,
             followRedirects: method == .GET, timeoutSeconds: settings.requestTimeoutSeconds,
             rateLimit: { try await limiter.acquire() },

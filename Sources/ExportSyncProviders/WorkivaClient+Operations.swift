@@ -16,7 +16,7 @@ extension WorkivaClient {
         let url = URLText.join(source.baseURL, request.path)
         let body = request.body
         let outgoing = OutgoingRequest(
-            method: .POST, url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+            method: .POST, url: url, kind: .kickoff, headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
             body: { .bytes(ByteBuffer(bytes: body)) }, retryClass: .kickoff, followRedirects: false,
             timeoutSeconds: settings.requestTimeoutSeconds, rateLimit: rateLimit(poll: false))
         let response = try await sendAuthorized(outgoing, xVersion: request.xVersion, mode: .collect)
@@ -45,7 +45,7 @@ extension WorkivaClient {
     /// Polls an operation at the exact URL the kickoff returned, with the kickoff's `X-Version`.
     public func poll(operationURL: String, xVersion: String) async throws(ProviderFailure) -> WorkivaOperationState {
         let outgoing = OutgoingRequest(
-            method: .GET, url: operationURL, headers: [("Accept", "application/json")], retryClass: .idempotent,
+            method: .GET, url: operationURL, kind: .operation, headers: [("Accept", "application/json")], retryClass: .idempotent,
             followRedirects: true, timeoutSeconds: settings.requestTimeoutSeconds, rateLimit: rateLimit(poll: true))
         let response = try await sendAuthorized(outgoing, xVersion: xVersion, mode: .collect)
         guard response.isSuccess else { throw ProviderFailure.from(response, method: "GET") }

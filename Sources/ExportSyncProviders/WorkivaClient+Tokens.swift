@@ -39,7 +39,7 @@ extension WorkivaClient {
         ].map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
         let limiter = requestLimiter
         let request = OutgoingRequest(
-            method: .POST, url: source.tokenURL,
+            method: .POST, url: source.tokenURL, kind: .token,
             headers: [("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8"), ("Accept", "application/json")],
             body: { .bytes(ByteBuffer(string: form)) }, retryClass: .idempotent, followRedirects: false,
             timeoutSeconds: settings.requestTimeoutSeconds, rateLimit: { try await limiter.acquire() })

@@ -11,7 +11,7 @@ extension WorkivaClient {
     /// origin only; a redirect to storage (or any other origin) is followed without them.
     public func openDownload(resourceURL: String, xVersion: String) async throws(ProviderFailure) -> DownloadStream {
         let outgoing = OutgoingRequest(
-            method: .GET, url: resourceURL, retryClass: .idempotent, followRedirects: true,
+            method: .GET, url: resourceURL, kind: .download, retryClass: .idempotent, followRedirects: true,
             timeoutSeconds: settings.requestTimeoutSeconds, rateLimit: isAPIOrigin(resourceURL) ? rateLimit(poll: false) : nil)
         let response = try await sendAuthorized(outgoing, xVersion: xVersion, mode: .stream)
         return try DownloadStream.opened(from: response, method: "GET")
@@ -27,7 +27,7 @@ extension WorkivaClient {
             throw .malformedResponse("cannot read the upload file: \(error.localizedDescription)")
         }
         var outgoing = OutgoingRequest(
-            method: .PUT, url: uploadURL, headers: [("Content-Type", "application/octet-stream")],
+            method: .PUT, url: uploadURL, kind: .upload, headers: [("Content-Type", "application/octet-stream")],
             body: { .stream(FileChunks(path: path, chunkSize: 256 * 1024), length: .known(size)) },
             retryClass: .idempotent, followRedirects: false, timeoutSeconds: settings.uploadTimeoutSeconds,
             rateLimit: isAPIOrigin(uploadURL) ? rateLimit(poll: false) : nil)

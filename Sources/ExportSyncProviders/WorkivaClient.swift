@@ -39,7 +39,7 @@ public actor WorkivaClient {
         self.clock = clock
         self.settings = settings
         self.apiOrigin = HTTPOrigin(url: source.baseURL)
-        self.exchange = HTTPExchange(httpClient: httpClient, logger: logger, settings: settings, clock: clock)
+        self.exchange = HTTPExchange(httpClient: httpClient, source: source.name, logger: logger, settings: settings, clock: clock)
         self.requestLimiter = RequestRateLimiter(ratePerSecond: source.requestsPerSecond, burst: max(1, source.requestsPerSecond), clock: clock)
         self.pollLimiter = RequestRateLimiter(ratePerSecond: source.pollsPerSecond, burst: 1, clock: clock)
     }

@@ -202,6 +202,7 @@ extension StateStore {
                 arguments: [operationID, runID])
             var decision: RunDecision?
             var moved: [Int64] = []
+            var movedJobs: [String] = []
             for var run in [lead] + followers {
                 let id = try Self.id(of: run)
                 var machine = try Self.machine(for: run, operation: op, policy: policy, runID: id)
@@ -214,6 +215,7 @@ extension StateStore {
                     if case .polling(_, let nextPollAt) = machine.state { op.nextPollAt = nextPollAt } else { op.nextPollAt = nil }
                 } else {
                     moved.append(id)
+                    movedJobs.append(run.job)
                 }
             }
             let secrets = self.secrets
@@ -228,6 +230,7 @@ extension StateStore {
             try op.update(db)
             guard var decision else { throw StateStoreError.runNotFound(runID) }
             decision.followers = moved
+            decision.followerJobs = movedJobs
             return decision
         }
     }

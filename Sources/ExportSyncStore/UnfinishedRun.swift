@@ -29,12 +29,15 @@ public struct RunDecision: Sendable, Hashable {
     public var action: RunAction
     /// Other runs that followed the same operation and moved with this one.
     public var followers: [Int64] = []
+    /// The jobs of ``followers``, in the same order.
+    public var followerJobs: [String] = []
 
     /// Creates a decision.
-    public init(run: StoredRun, action: RunAction, followers: [Int64] = []) {
+    public init(run: StoredRun, action: RunAction, followers: [Int64] = [], followerJobs: [String] = []) {
         self.run = run
         self.action = action
         self.followers = followers
+        self.followerJobs = followerJobs
     }
 }
 

@@ -5,6 +5,7 @@ import ExportSyncConfig
 import ExportSyncCore
 import ExportSyncDaemon
 import ExportSyncEngine
+import ExportSyncMetrics
 import ExportSyncProviders
 import ExportSyncStore
 import Foundation
@@ -120,6 +121,9 @@ struct DaemonRunner {
         var providerSettings = ProviderSettings()
         // A server may echo a token it issued in an error body: hide tokens like configured secrets.
         providerSettings.tokenIssued = { token in redactor.addIssued(token) }
+        // Counted only where someone can read the counts.
+        let metrics = configuration.daemon.metricsListen.map { _ in DaemonMetrics(store: store) }
+        if let metrics { providerSettings.metrics = metrics.exportMetrics }
         let settings = providerSettings
         let watchdog = (try? WatchdogConfiguration.fromEnvironment(environment)).flatMap { $0 }
         let clientClock = SystemProviderClock()
@@ -130,7 +134,7 @@ struct DaemonRunner {
             configuration: configuration,
             clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient, settings: settings,
                                           clock: clientClock, logger: logger),
-            store: store, mode: mode, clock: clientClock, notifier: notifier, watchdog: watchdog, logger: logger,
+            store: store, mode: mode, clock: clientClock, notifier: notifier, watchdog: watchdog, logger: logger, metrics: metrics,
             onPass: { progress in failureNotice.update(progress.stateWriteFailure) },
             onStop: { failureNotice.remove() })
         let engine = application.engine

@@ -54,12 +54,15 @@ final class DaemonFixture: Sendable {
     var outputDirectory: URL { directory.appendingPathComponent("out") }
 
     /// Writes the configuration: `[daemon]`, both sources pointed at the sandbox, then `jobs`.
-    func writeConfig(jobs: [String]) throws {
+    ///
+    /// - Parameter daemon: more `[daemon]` keys (`metrics_listen = "127.0.0.1:0"`).
+    func writeConfig(jobs: [String], daemon: String = "") throws {
         let text = """
             [daemon]
             state_directory = "state"
             output_directory = "out"
             log_level = "info"
+            \(daemon)
 
             [sources.workiva]
             type = "workiva"

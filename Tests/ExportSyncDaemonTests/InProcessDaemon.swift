@@ -3,6 +3,7 @@ import ExportSyncConfig
 import ExportSyncCore
 import ExportSyncDaemon
 import ExportSyncEngine
+import ExportSyncMetrics
 import ExportSyncProviders
 import ExportSyncStore
 import Foundation
@@ -31,6 +32,9 @@ final class InProcessDaemon: Sendable {
     private let reloadRequests: AsyncStream<Void>.Continuation
     private let running: Mutex<Task<ExportEngine.Outcome, any Error>?>
     private let gate: PassGate
+    /// The metrics, when the configuration sets `metrics_listen`.
+    let metrics: DaemonMetrics?
+    private let metricsPortValue = BoundPort()
 
     /// One pass of the engine's loop as `onPass` saw it.
     struct ObservedPass: Sendable {
@@ -58,7 +62,8 @@ final class InProcessDaemon: Sendable {
         let configuration = try ConfigurationLoader().load(path: fixture.configPath)
         let secrets = try CredentialResolver(environment: DaemonProcess.demoSecrets).resolveAll(configuration)
         try FileManager.default.createDirectory(atPath: configuration.daemon.stateDirectory, withIntermediateDirectories: true)
-        store = try StateStore(path: configuration.daemon.databasePath)
+        let store = try StateStore(path: configuration.daemon.databasePath)
+        self.store = store
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: ProviderSettings.httpClientConfiguration())
         let log = CapturedLogRecords()
         self.log = log
@@ -68,11 +73,19 @@ final class InProcessDaemon: Sendable {
         let gate = PassGate()
         self.gate = gate
         let notifier = ServiceNotifier(environment: notifySocket.map { ["NOTIFY_SOCKET": $0] } ?? [:])
+        // As `run` builds them: a registry of this daemon's own, counted into by the clients too.
+        let metrics = configuration.daemon.metricsListen.map { _ in DaemonMetrics(store: store) }
+        self.metrics = metrics
+        var settings = ProviderSettings()
+        if let metrics { settings.metrics = metrics.exportMetrics }
+        let providerSettings = settings
+        let metricsPort = metricsPortValue
         application = DaemonApplication(
             configuration: configuration,
             clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient,
-                                          settings: ProviderSettings(), clock: clock, logger: logger),
+                                          settings: providerSettings, clock: clock, logger: logger),
             store: store, mode: mode, clock: clock, notifier: notifier, watchdog: watchdog, logger: logger, randomSeed: 20261202,
+            metrics: metrics, onMetricsListening: { port in metricsPort.value.withLock { $0 = port } },
             onPass: { progress in
                 passes.withLock { $0.append(ObservedPass(progress: progress, sleeperIDAfter: clock.nextSleeperID)) }
                 gate.passThrough()
@@ -87,7 +100,7 @@ final class InProcessDaemon: Sendable {
             let secrets = try CredentialResolver(environment: DaemonProcess.demoSecrets).resolveAll(configuration)
             try await engine.reload(configuration: configuration,
                                     clients: SourceClient.makeAll(configuration: configuration, secrets: secrets, httpClient: httpClient,
-                                                                  settings: ProviderSettings(), clock: clock, logger: logger))
+                                                                  settings: providerSettings, clock: clock, logger: logger))
         }
         self.requests = requests
         self.reload = reload
@@ -105,6 +118,12 @@ final class InProcessDaemon: Sendable {
     }
 
     // MARK: Observing
+
+    /// The port `/metrics` is served on, once it is (bounded wait).
+    func metricsPort(sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int {
+        try await waitFor("the metrics listener", sourceLocation: sourceLocation) { self.metricsPortValue.value.withLock { $0 } != nil }
+        return try #require(metricsPortValue.value.withLock { $0 }, sourceLocation: sourceLocation)
+    }
 
     /// Every pass so far, oldest first.
     var observedPasses: [ObservedPass] { passes.withLock { $0 } }
@@ -208,6 +227,11 @@ final class InProcessDaemon: Sendable {
             try await Task.sleep(for: .milliseconds(1))
         }
     }
+}
+
+/// The port the metrics listener bound, once it has.
+final class BoundPort: Sendable {
+    let value = Mutex<Int?>(nil)
 }
 
 /// The passes `onPass` saw, shared with the test.
