@@ -20,7 +20,10 @@ import Synchronization
 ///   finished (no series until one did);
 /// - `exportsync_job_last_run_status{job,status}`: 1 for the phase of the job's latest run
 ///   (`due`, `starting`, `uploading`, `polling`, `downloading`, `done`, `failed`); one series per job;
-/// - `exportsync_pending_operations`: runs waiting on a provider operation.
+/// - `exportsync_pending_operations`: runs waiting on a provider operation;
+/// - `exportsync_delivery_hooks_pending{job}` and `exportsync_delivery_hooks_failed{job}`: the
+///   job's delivery hooks (`on_file`) waiting to run, and those that gave up (for good: the
+///   count only grows), for jobs that ever had one.
 ///
 /// From the configuration: `exportsync_job_interval_seconds{job}`, the longest gap between two
 /// of the job's schedule slots (for "no success in twice the interval" alerts).
@@ -38,6 +41,8 @@ public final class DaemonMetrics: Sendable {
         var lastSuccess: Gauge?
         var status: (phase: String, gauge: Gauge)?
         var interval: Gauge?
+        var hooksPending: Gauge?
+        var hooksFailed: Gauge?
     }
 
     /// The metric names of the gauges.
@@ -50,6 +55,10 @@ public final class DaemonMetrics: Sendable {
         public static let pendingOperations = "exportsync_pending_operations"
         /// The longest gap between two of the job's schedule slots, by `job`.
         public static let jobInterval = "exportsync_job_interval_seconds"
+        /// The job's delivery hooks waiting to run, by `job`.
+        public static let hooksPending = "exportsync_delivery_hooks_pending"
+        /// The job's delivery hooks that failed their last attempt, by `job`.
+        public static let hooksFailed = "exportsync_delivery_hooks_failed"
     }
 
     /// Metrics over `store`, in a registry of their own unless one is given.
@@ -95,10 +104,23 @@ public final class DaemonMetrics: Sendable {
                     gauge.set(to: 1)
                     current.status = (phase, gauge)
                 }
+                if let hooks = job.hooks {
+                    if current.hooksPending == nil {
+                        current.hooksPending = registry.makeGauge(
+                            descriptor: Self.descriptor(Name.hooksPending, "The job's delivery hooks waiting to run (from the state database)"),
+                            labels: [("job", job.name)])
+                        current.hooksFailed = registry.makeGauge(
+                            descriptor: Self.descriptor(Name.hooksFailed, "The job's delivery hooks that failed their last attempt (from the state database)"),
+                            labels: [("job", job.name)])
+                    }
+                    current.hooksPending?.set(to: Double(hooks.pending))
+                    current.hooksFailed?.set(to: Double(hooks.failed))
+                }
                 gauges[job.name] = current
             }
             for (name, old) in gauges where jobIntervals[name] == nil || !known.contains(name) {
-                [old.lastSuccess, old.status?.gauge, old.interval].compactMap { $0 }.forEach(registry.unregisterGauge)
+                [old.lastSuccess, old.status?.gauge, old.interval, old.hooksPending, old.hooksFailed].compactMap { $0 }
+                    .forEach(registry.unregisterGauge)
                 gauges[name] = nil
             }
         }

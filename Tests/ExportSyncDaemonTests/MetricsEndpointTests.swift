@@ -169,6 +169,27 @@ struct MetricsEndpointTests {
         }
     }
 
+    @Test("delivery hooks: pending and failed per job, from the database")
+    func deliveryHooks() async throws {
+        try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
+            let hook = fixture.directory.appendingPathComponent("broken-hook").path
+            try "#!/bin/sh\nexit 3\n".write(toFile: hook, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+            try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d") + "on_file = [\"\(hook)\"]\nhook_attempts = 2\n"],
+                                   daemon: Self.listen)
+            let daemon = try await InProcessDaemon.start(fixture)
+            let port = try await daemon.metricsPort()
+            var metrics = try await Self.scrape(port: port).text
+            #expect(metrics.value("exportsync_delivery_hooks_pending", ["job": "board-memo-pdf"]) == 1)
+            #expect(metrics.value("exportsync_delivery_hooks_failed", ["job": "board-memo-pdf"]) == 0)
+            try await daemon.advance(by: 30)
+            metrics = try await Self.scrape(port: port).text
+            #expect(metrics.value("exportsync_delivery_hooks_pending", ["job": "board-memo-pdf"]) == 0)
+            #expect(metrics.value("exportsync_delivery_hooks_failed", ["job": "board-memo-pdf"]) == 1)
+            try await daemon.stop()
+        }
+    }
+
     @Test("state writes the database refuses are counted")
     func stateWriteFailures() async throws {
         let slow = OperationTimeline(polls: 1_000, seconds: 0, kickoffRetryAfter: 5, retryAfter: [5])
