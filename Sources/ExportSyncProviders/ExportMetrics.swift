@@ -28,6 +28,8 @@ public struct ExportMetrics: Sendable {
         case exportFile = "export_file"
         /// WebAdMIT `GET /api/v1/user_identities/:uid/export_files`.
         case exportFileList = "export_file_list"
+        /// A page of a Workiva graph list (`GET /testForms`, `…/attachments`, …).
+        case list
     }
 
     /// How a run ended (the `outcome` label of `exportsync_runs_total`).

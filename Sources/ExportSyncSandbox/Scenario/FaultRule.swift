@@ -44,6 +44,8 @@ public struct FaultRule: Codable, Sendable {
         case relativeLocation
         /// Spell the operation's `resourceUrl` key as `resourceURL`.
         case resourceURLCasing
+        /// A list page whose `@nextLink` points at another origin (the storage listener).
+        case foreignNextLink
         /// Wait `seconds` before answering normally.
         case delay
         /// A hostile server: answer `status` (default 400) with an error whose message repeats

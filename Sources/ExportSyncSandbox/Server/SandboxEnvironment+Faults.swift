@@ -66,7 +66,7 @@ extension SandboxEnvironment {
             var reply = Reply(status: Reply.status(code: rule.status ?? 400))
             reply.headers[.sandboxEchoCredentials] = "1"
             return reply
-        case .resetAfterEffect, .truncate, .malformedJSON, .unknownFields, .relativeLocation, .resourceURLCasing:
+        case .resetAfterEffect, .truncate, .malformedJSON, .unknownFields, .relativeLocation, .resourceURLCasing, .foreignNextLink:
             return nil
         }
     }

@@ -6,7 +6,8 @@ import Hummingbird
 /// samples, and the attachments at each level. Each answers `{"data": [...], "@nextLink": "…"}`
 /// in pages of the scenario's `listPageSize`; `@nextLink` (an absolute URL on this API's own
 /// origin) is absent on the last page. Lists count against the client's request rate like any
-/// other call, and take faults on route `workiva.list` (resource: the listed parent's id).
+/// other call, and take faults on route `workiva.list` (resource: the listed parent's id);
+/// `foreignNextLink` points the page's `@nextLink` at the storage listener, another origin.
 extension WorkivaRoutes {
     /// What a list names: a test form `{id, name}` … or a `GraphAttachment` `{id, fileName}`.
     struct ListItem: Encodable, Sendable {
@@ -81,7 +82,8 @@ extension WorkivaRoutes {
         }
         let size = max(1, environment.scenario.workiva.listPageSize)
         let end = min(items.count, offset + size)
-        let next = end < items.count ? "\(environment.apiBase(for: request))\(request.uri.path)?$skiptoken=\(end)" : nil
+        let origin = fault?.kind == .foreignNextLink ? environment.storageBase(for: request) : environment.apiBase(for: request)
+        let next = end < items.count ? "\(origin)\(request.uri.path)?$skiptoken=\(end)" : nil
         return environment.finalize(.json(.ok, ListPage(data: Array(items[offset..<end]), nextLink: next)), fault: fault)
     }
 
