@@ -31,6 +31,8 @@ public struct JobRecordSummary: Sendable, Hashable {
     /// The latest delivery hook that ended, when it failed its last attempt: the file's path,
     /// when, and why (nil when the latest succeeded or the job has none).
     public var lastHookFailure: HookFailure?
+    /// Delivery hooks of the job that gave up, the latest one included.
+    public var failedHooks: Int
 
     /// A delivery hook that gave up.
     public struct HookFailure: Sendable, Hashable {
@@ -47,8 +49,9 @@ public struct JobRecordSummary: Sendable, Hashable {
 
     public init(lastRunID: Int64? = nil, lastRunFailed: Bool = false, lastRunFailureReason: String? = nil,
                 lastRunFinishedAt: Date? = nil, lastSuccessAt: Date? = nil, registeredAt: Date? = nil,
-                lastHookFailure: HookFailure? = nil) {
+                lastHookFailure: HookFailure? = nil, failedHooks: Int = 0) {
         self.lastHookFailure = lastHookFailure
+        self.failedHooks = failedHooks
         self.lastRunID = lastRunID
         self.lastRunFailed = lastRunFailed
         self.lastRunFailureReason = lastRunFailureReason
@@ -111,6 +114,11 @@ extension JobSpec {
             found.append(JobProblem(job: name, kind: .hookFailed, severity: .critical,
                                     line: "job \(name): delivery hook failed for \(failure.path) at \(Self.day(failure.failedAt, withTime: true)): \(failure.reason ?? "no reason recorded"); the file stays delivered",
                                     brief: "\(name) delivery hook failed"))
+        } else if record.failedHooks > 0 {
+            // Later hooks succeed again, but these files never reached the next program.
+            found.append(JobProblem(job: name, kind: .hookFailed, severity: .warning,
+                                    line: "job \(name): \(record.failedHooks) earlier delivery hook(s) failed for good (see exportsync status); later ones succeed",
+                                    brief: "\(name) had failed delivery hooks"))
         }
         if let notice = sunsetNotice, notice.sunset.daysLeft(at: now) <= 30 {
             found.append(JobProblem(job: name, kind: .sunset, severity: .warning, line: notice.message(at: now),

@@ -62,7 +62,7 @@ struct CheckReport {
                 lastRunFinishedAt: last?.finishedAt, lastSuccessAt: known?.lastSuccessAt, registeredAt: known?.registeredAt,
                 lastHookFailure: known?.hooks?.lastFinished.flatMap { hook in
                     hook.state == .failed ? JobRecordSummary.HookFailure(path: hook.path, failedAt: hook.finishedAt, reason: hook.lastError) : nil
-                })
+                }, failedHooks: known?.hooks?.failed ?? 0)
             return job.problems(record, at: now)
         }
         .sorted { $0.severity > $1.severity }

@@ -39,6 +39,10 @@ struct JobHealthTests {
         #expect(problems.first?.line
             == "job nightly: delivery hook failed for a/report.pdf at 2026-11-30 00:53Z: /usr/local/bin/load exited with status 2; the file stays delivered")
         #expect(job.problems(JobRecordSummary(lastRunID: 5, lastSuccessAt: Self.now), at: Self.now).isEmpty)
+        // A later hook succeeded: the earlier failures stay a warning, not silence.
+        let earlier = job.problems(JobRecordSummary(lastRunID: 6, lastSuccessAt: Self.now, failedHooks: 2), at: Self.now)
+        #expect(earlier.map(\.severity) == [.warning])
+        #expect(earlier.first?.line == "job nightly: 2 earlier delivery hook(s) failed for good (see exportsync status); later ones succeed")
     }
 
     @Test("the longest gap of a weekday schedule spans the weekend")
