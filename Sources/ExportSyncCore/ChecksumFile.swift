@@ -21,6 +21,16 @@ public enum ChecksumFile {
         return "\\\(sha256.lowercased())  \(escaped)\n"
     }
 
+    /// Whether `content` is a checksum file for `fileName` with any digest: the
+    /// ``content(sha256:fileName:)`` form of some 64 hex digits (what the daemon would have written).
+    public static func describes(_ content: [UInt8], fileName: String) -> Bool {
+        guard let text = String(validating: content, as: UTF8.self) else { return false }
+        let line = text.hasPrefix("\\") ? text.dropFirst() : Substring(text)
+        let digest = line.prefix(64)
+        guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else { return false }
+        return matches(content, sha256: String(digest), fileName: fileName)
+    }
+
     /// Whether `content` (a checksum file's bytes) states `sha256` for `fileName`: exactly what
     /// ``content(sha256:fileName:)`` writes, or the same digest in upper case, or with
     /// `sha256sum -b`'s `*` before the name, as a person regenerating it by hand might write.

@@ -112,7 +112,12 @@ public struct DaemonApplication: Sendable {
             let engine = engine
             let server = MetricsServer(metrics: metrics, host: address.host, port: address.port,
                                        jobIntervals: { await engine.scheduleIntervals() }, logger: logger, onListening: onListening)
-            services.append(.init(service: server, successTerminationBehavior: .ignore))
+            // First in the group, so it stops last (the group stops services in reverse order)
+            // and a scrape never holds up the engine's shutdown. A listener that cannot bind
+            // shuts the group down gracefully: the engine finishes and records its steps in
+            // flight instead of being cancelled in the middle of one.
+            services.insert(.init(service: server, successTerminationBehavior: .ignore,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup), at: 0)
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         configuration.maximumGracefulShutdownDuration = maximumGracefulShutdownDuration

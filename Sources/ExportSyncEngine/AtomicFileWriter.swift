@@ -241,6 +241,25 @@ public final class AtomicFileWriter {
         return try writer.commit().path
     }
 
+    /// Removes `NAME.sha256` beside a file just delivered without checksum files, when it is a
+    /// checksum file for that name (left from when `checksum_files` was on): it would state the
+    /// replaced file's digest. Anything else by that name is left alone. The directory is
+    /// fsynced after a removal.
+    public static func removeStaleChecksumFile(for file: Result) {
+        let path = ChecksumFile.path(for: file.path)
+        var status = stat()
+        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size <= 4_096 else { return }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard fd >= 0 else { return }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard count == bytes.count, ChecksumFile.describes(bytes, fileName: (file.path as NSString).lastPathComponent),
+              unlink(path) == 0 else { return }
+        let directory = open((file.path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 { _ = fsync(directory); close(directory) }
+    }
+
     /// Removes the temp file; the target is untouched.
     public func discard() {
         if descriptor >= 0 { close(descriptor); descriptor = -1 }

@@ -36,6 +36,10 @@ extension ExportEngine {
             if job.checksumFiles {
                 // Before the record: a crash in between downloads (and writes both) again.
                 _ = try await fileWork.run { try AtomicFileWriter.writeChecksumFile(for: result) }
+            } else {
+                // One left from when checksum_files was on would state the replaced file's digest.
+                // (Usually one lstat that finds nothing: done here, not on the pool.)
+                AtomicFileWriter.removeStaleChecksumFile(for: result)
             }
         } catch is CancellationError {
             return

@@ -425,8 +425,10 @@ public actor ExportEngine {
 
     /// Every configured job with the longest gap between two of its schedule slots, in seconds
     /// (`exportsync_job_interval_seconds`).
+    /// (0 for upload jobs: they run when files arrive and have no interval.)
     public func scheduleIntervals() -> [String: Int64] {
-        Dictionary(configuration.jobs.map { ($0.name, $0.schedule.longestGapSeconds) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(configuration.jobs.map { ($0.name, $0.kind == .sampleAttachmentUpload ? 0 : $0.schedule.longestGapSeconds) },
+                   uniquingKeysWith: { first, _ in first })
     }
 
     /// The configured jobs whose Workiva paths have a published sunset.

@@ -82,7 +82,9 @@ public final class DaemonMetrics: Sendable {
             for job in snapshot.jobs {
                 guard let interval = jobIntervals[job.name] else { continue }
                 var current = gauges[job.name] ?? JobGauges()
-                if current.interval == nil {
+                // No interval series for upload jobs (0): an alert on twice the interval would
+                // fire a minute after every drop.
+                if interval > 0, current.interval == nil {
                     current.interval = registry.makeGauge(
                         descriptor: Self.descriptor(Name.jobInterval, "Longest gap between two schedule slots of the job (from the configuration)"),
                         labels: [("job", job.name)])

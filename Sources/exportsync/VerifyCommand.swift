@@ -48,7 +48,17 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let databasePath = configuration.daemon.databasePath
         var delivered: [DeliveredFile] = []
-        if FileManager.default.fileExists(atPath: databasePath) {
+        // Only a database that is not there means "nothing delivered yet": one that cannot be
+        // reached (a 0700 state directory under DynamicUser) is an error, not an empty record.
+        var status = stat()
+        if stat(databasePath, &status) != 0 {
+            let code = errno
+            guard code == ENOENT else {
+                printError("exportsync verify: cannot read the database \(databasePath): \(String(cString: strerror(code)))")
+                throw ExitCode(SysExit.ioError)
+            }
+            printError("exportsync verify: no database at \(databasePath) yet: nothing was delivered")
+        } else {
             do {
                 let store = try StateStore(path: databasePath, mode: .readOnly)
                 delivered = try await store.deliveredFiles()
@@ -97,6 +107,11 @@ struct VerifyCommand: AsyncParsableCommand {
                     record: record, observation: .unreadable(reason: "the record names a path outside the output directory"))
             }
             let path = root + "/" + record.path
+            // Never read through a symbolic link below the root: it could lead anywhere.
+            if let link = DeliveredTree.linkedDirectory(root: root, relative: record.path) {
+                return OutputVerification.Check(
+                    record: record, observation: .unreadable(reason: "its directory \(link) is a symbolic link; not followed"))
+            }
             return OutputVerification.Check(
                 record: record, observation: DeliveredTree.observe(path),
                 checksum: DeliveredTree.readChecksumFile(ChecksumFile.path(for: path)))
@@ -130,6 +145,19 @@ struct VerifyCommand: AsyncParsableCommand {
 enum DeliveredTree {
     /// What is at `path`: absent, a regular file (size and SHA-256, read in 1 MiB chunks),
     /// something else, or unreadable.
+    /// The first directory on `relative`'s way below `root` that is a symbolic link, if any.
+    static func linkedDirectory(root: String, relative: String) -> String? {
+        var current = root
+        var shown: [Substring] = []
+        for component in relative.split(separator: "/").dropLast() {
+            current += "/" + component
+            shown.append(component)
+            var info = stat()
+            if lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { return shown.joined(separator: "/") }
+        }
+        return nil
+    }
+
     static func observe(_ path: String) -> OutputVerification.Observation {
         var info = stat()
         guard lstat(path, &info) == 0 else {
@@ -137,9 +165,14 @@ enum DeliveredTree {
             return code == ENOENT || code == ENOTDIR ? .absent : .unreadable(reason: reason(code))
         }
         guard info.st_mode & S_IFMT == S_IFREG else { return .notRegularFile(kind: kind(info.st_mode)) }
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO swapped in after the lstat does not block the open; fstat then
+        // vouches for what was opened.
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return .unreadable(reason: reason(errno)) }
         defer { close(descriptor) }
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0 else { return .unreadable(reason: reason(errno)) }
+        guard opened.st_mode & S_IFMT == S_IFREG else { return .notRegularFile(kind: kind(opened.st_mode)) }
         var hasher = SHA256()
         var size: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)

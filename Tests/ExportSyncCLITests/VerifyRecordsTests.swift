@@ -51,4 +51,26 @@ struct VerifyRecordsTests {
         #expect(retired.standardOutput == "MISSING old/gone.csv\nverify: 1 recorded file(s) checked: 1 missing\n")
         #expect(retired.standardError.contains("is no longer in the configuration"))
     }
+
+    @Test("a recorded path whose directory is a symbolic link is not read through it (exit 2)")
+    func symlinkedDirectory() async throws {
+        let scratch = try ScratchDirectory()
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("config"), withIntermediateDirectories: true)
+        let config = try scratch.write("config/example.toml", String(contentsOf: RepositoryPaths.exampleConfig, encoding: .utf8))
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("state"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("out"), withIntermediateDirectories: true)
+        // elsewhere/a.csv holds exactly what the record says; out/linked points there.
+        try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: scratch.url.appendingPathComponent("elsewhere/a.csv"))
+        try FileManager.default.createSymbolicLink(
+            at: scratch.url.appendingPathComponent("out/linked"), withDestinationURL: scratch.url.appendingPathComponent("elsewhere"))
+        let store = try StateStore(path: scratch.url.path + "/state/exportsync.sqlite3")
+        let now = Date()
+        _ = try await store.syncJobs([JobRegistration(name: "sample-42-evidence", fingerprint: "f1", kind: "sample-attachment-export", source: "workiva")], at: now)
+        try await deliver(store, job: "sample-42-evidence", path: "linked/a.csv", at: now)
+        let result = try await ExecutableRunner.run(["verify", "--config", config])
+        #expect(result.status == 2, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.split(separator: "\n").first
+            == "UNREADABLE linked/a.csv (its directory linked is a symbolic link; not followed)")
+    }
 }

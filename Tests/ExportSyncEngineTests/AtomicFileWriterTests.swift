@@ -21,6 +21,24 @@ struct AtomicFileWriterTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }
 
+    @Test("a file delivered without checksum files loses a checksum file left for its name, and nothing else by that name")
+    func staleChecksumFileRemoved() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let delivered = AtomicFileWriter.Result(path: directory + "/latest.csv", size: 3, sha256: Self.hex(Array("new".utf8)))
+        try Data("new".utf8).write(to: URL(fileURLWithPath: delivered.path))
+        let stale = ChecksumFile.content(sha256: Self.hex(Array("old".utf8)), fileName: "latest.csv")
+        try Data(stale.utf8).write(to: URL(fileURLWithPath: delivered.path + ".sha256"))
+        AtomicFileWriter.removeStaleChecksumFile(for: delivered)
+        #expect(Self.entries(directory) == ["latest.csv"])
+        // Someone else's file of that name (not a checksum line for it) stays.
+        try Data("notes\n".utf8).write(to: URL(fileURLWithPath: delivered.path + ".sha256"))
+        AtomicFileWriter.removeStaleChecksumFile(for: delivered)
+        #expect(Self.entries(directory) == ["latest.csv", "latest.csv.sha256"])
+        #expect(ChecksumFile.describes(Array(stale.utf8), fileName: "latest.csv"))
+        #expect(!ChecksumFile.describes(Array(stale.utf8), fileName: "other.csv"))
+    }
+
     @Test("prepareCommit leaves the old target in place; complete() moves the new bytes in and removes the temp file")
     func preparedThenCompleted() throws {
         let directory = try Self.scratch()

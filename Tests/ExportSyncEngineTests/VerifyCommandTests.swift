@@ -182,6 +182,15 @@ struct VerifyCommandTests {
         let corrupt = try await ExecutableRunner.run(["verify", "--config", config])
         #expect(corrupt.status == 74, "\(corrupt.standardOutput)\(corrupt.standardError)")
         #expect(corrupt.standardError.hasPrefix("exportsync verify: "))
+
+        // A database that cannot be reached (here the state "directory" is a file: ENOTDIR; under
+        // DynamicUser a non-root user gets EACCES) is an error, not "nothing delivered".
+        try FileManager.default.removeItem(at: scratch.url.appendingPathComponent("state"))
+        try Data("a file".utf8).write(to: scratch.url.appendingPathComponent("state"))
+        let unreachable = try await ExecutableRunner.run(["verify", "--config", config])
+        #expect(unreachable.status == 74, "\(unreachable.standardOutput)\(unreachable.standardError)")
+        #expect(unreachable.standardError.contains("cannot read the database"))
+        #expect(unreachable.standardOutput.isEmpty)
     }
 
     /// Runs a program in `directory` to completion on a thread of its own (not the test's
