@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExportSyncConfig
 
 /// The `exportsync` command line: the daemon and its operator tools.
 @main
@@ -24,6 +25,17 @@ struct ExportSyncCommand: AsyncParsableCommand {
 struct ConfigOption: ParsableArguments {
     @Option(name: [.short, .customLong("config")], help: ArgumentHelp("The configuration file.", valueName: "file"))
     var path: String = "/etc/exportsync/exportsync.toml"
+
+    /// The configuration, or every problem on stderr and exit 78 (what `status`, `trigger` and
+    /// `verify` do with a bad file).
+    func loadOrExit() throws -> Configuration {
+        do {
+            return try ConfigurationLoader().load(path: path)
+        } catch {
+            printError(error.description)
+            throw ExitCode(SysExit.config)
+        }
+    }
 }
 
 /// Process exit codes from sysexits.h, as systemd and scripts expect them.

@@ -26,13 +26,7 @@ struct StatusCommand: AsyncParsableCommand {
     var pendingLimit = 20
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationLoader().load(path: config.path)
-        } catch {
-            printError(error.description)
-            throw ExitCode(SysExit.config)
-        }
+        let configuration = try config.loadOrExit()
         let databasePath = configuration.daemon.databasePath
         var snapshot: StatusSnapshot?
         if FileManager.default.fileExists(atPath: databasePath) {

@@ -36,13 +36,7 @@ struct TriggerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationLoader().load(path: config.path)
-        } catch {
-            printError(error.description)
-            throw ExitCode(SysExit.config)
-        }
+        let configuration = try config.loadOrExit()
         let configured = Dictionary(configuration.jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var refused = false
         for name in jobs {

@@ -39,13 +39,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var job: String?
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationLoader().load(path: config.path)
-        } catch {
-            printError(error.description)
-            throw ExitCode(SysExit.config)
-        }
+        let configuration = try config.loadOrExit()
         let databasePath = configuration.daemon.databasePath
         var delivered: [DeliveredFile] = []
         // Only a database that is not there means "nothing delivered yet": one that cannot be

@@ -46,12 +46,8 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Waits until the log contains `text` at least `occurrences` times; `false` after `timeout`.
     func waitForLog(_ text: String, occurrences: Int, timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while standardError.components(separatedBy: text).count - 1 < occurrences {
-            if ContinuousClock.now > deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return true
+        await child.waitForLog(text, occurrences: occurrences,
+                               timeout: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
     }
 
     /// Waits until the log contains `text`; `false` after `timeout`.

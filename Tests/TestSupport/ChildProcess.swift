@@ -42,10 +42,10 @@ public final class ChildProcess: @unchecked Sendable {
         return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
-    /// Waits until standard error contains `text`; `false` after `timeout` seconds.
-    public func waitForLog(_ text: String, timeout: Double) async -> Bool {
+    /// Waits until standard error contains `text` (at least `occurrences` times); `false` after `timeout` seconds.
+    public func waitForLog(_ text: String, occurrences: Int = 1, timeout: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        while !standardError.contains(text) {
+        while standardError.components(separatedBy: text).count - 1 < occurrences {
             if Date() > deadline { return false }
             try? await Task.sleep(for: .milliseconds(20))
         }
