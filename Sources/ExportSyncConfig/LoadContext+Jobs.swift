@@ -93,6 +93,10 @@ extension LoadContext {
             payload = readWebAdmitExport(reader, source: source, values: &templateValues)
         case .sampleAttachmentUpload:
             payload = readUpload(reader, source: source)
+        case .testFormAttachments:
+            payload = readTestFormAttachments(reader, source: source, values: &templateValues)
+        case .webadmitExports:
+            payload = readWebAdmitExports(reader, source: source, values: &templateValues)
         }
         // Upload jobs deliver no files: their tables have no hook keys.
         let hook = kind == .sampleAttachmentUpload ? nil : readHookSettings(reader).hook(defaults: hookDefaults)
@@ -104,6 +108,10 @@ extension LoadContext {
                 output = try PathTemplate(text, extraPlaceholders: Self.placeholders(for: kind, flavour: reader.table["flavour"]))
             } catch {
                 reader.report("output", error.description)
+            }
+            if let template = output, let distinct = Self.itemPlaceholder(for: kind), !template.placeholders.contains(distinct) {
+                reader.report("output", "\"\(text)\" has no {\(distinct)}: every item a \(kind.rawValue) job finds needs a file of its own")
+                output = nil
             }
         }
         reader.reportUnknownKeys(context: "for kind \"\(kind.rawValue)\"")
@@ -129,6 +137,17 @@ extension LoadContext {
         case .presentationExport: return ["presentation", "format"]
         case .webadmitExport: return ["export", "user_identity"]
         case .sampleAttachmentUpload: return []
+        case .testFormAttachments: return ["test_form", "test_phase", "matrix", "sample", "attachment", "attachment_name", "level", "format"]
+        case .webadmitExports: return ["export", "export_name", "user_identity"]
+        }
+    }
+
+    /// The placeholder a discovery job's output must use, so each item it finds gets its own file.
+    static func itemPlaceholder(for kind: JobKind) -> String? {
+        switch kind {
+        case .testFormAttachments: "attachment"
+        case .webadmitExports: "export"
+        default: nil
         }
     }
 
@@ -347,6 +366,117 @@ extension LoadContext {
         values["export"] = export
         values["user_identity"] = identity
         return .webadmitExport(userIdentity: identity, exportID: export)
+    }
+
+    private func readTestFormAttachments(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
+        let flavour = readFlavour(reader, source: source, allowPrototype: false)
+        let form = readIdentifier(reader, "test_form", required: true)
+        var phases: [String]?
+        var valid = true
+        if reader.contains("test_phases") {
+            if let list = identifierList(reader, "test_phases") {
+                if list.isEmpty {
+                    reader.report("test_phases", "lists no test phase; leave it out to walk every phase of the test form")
+                    valid = false
+                }
+                phases = list
+            } else {
+                valid = false
+            }
+        }
+        var levels = Set(AttachmentLevel.allCases)
+        if let texts = reader.stringList("levels", allowSingle: true) {
+            levels = []
+            for text in texts {
+                guard let level = AttachmentLevel(rawValue: text) else {
+                    reader.report("levels", "unknown level \"\(text)\"; use \(AttachmentLevel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                    valid = false
+                    continue
+                }
+                levels.insert(level)
+            }
+            if texts.isEmpty {
+                reader.report("levels", "lists no level; use any of \(AttachmentLevel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                valid = false
+            }
+        } else if reader.contains("levels") {
+            valid = false
+        }
+        var removed = RemovedAttachmentPolicy.keep
+        if let text = reader.string("removed") {
+            if let policy = RemovedAttachmentPolicy(rawValue: text) { removed = policy } else {
+                reader.report("removed", "unknown value \"\(text)\"; use \"keep\" (the file stays) or \"delete\" (the file the daemon wrote is removed)")
+                valid = false
+            }
+        }
+        var refresh = AttachmentRefresh.once
+        if let text = reader.string("refresh") {
+            if let value = AttachmentRefresh(rawValue: text) { refresh = value } else {
+                reader.report("refresh", "unknown value \"\(text)\"; use \"once\" (an attachment is exported once) or \"always\" (at every scan)")
+                valid = false
+            }
+        }
+        if let format = reader.string("format"), format != "pdf" {
+            reader.report("format", "unsupported format \"\(format)\"; attachment exports produce \"pdf\" only")
+            valid = false
+        }
+        guard valid, let flavour, let form else { return nil }
+        values["test_form"] = form
+        values["format"] = "pdf"
+        let spec = TestFormAttachmentsSpec(testForm: form, testPhases: phases, levels: levels, removed: removed, refresh: refresh)
+        return .testFormAttachments(flavour: flavour, spec)
+    }
+
+    private func readWebAdmitExports(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
+        var identity = readIdentifier(reader, "user_identity", required: false)
+        if identity == nil, case .webadmit(let spec)? = source {
+            identity = spec.userIdentity
+            if identity == nil {
+                collector.report(reader.path, "missing user_identity: set it on the job or on source \"\(spec.name)\"")
+            }
+        }
+        var patterns = [GlobPattern("*")]
+        if reader.contains("exports") {
+            guard let list = identifierList(reader, "exports", allowPatterns: true) else { return nil }
+            if list.isEmpty {
+                reader.report("exports", "lists no export; use names or ids (\"*\" and \"?\" match), or leave it out for every export")
+                return nil
+            }
+            patterns = list.map(GlobPattern.init)
+        }
+        guard let identity else { return nil }
+        values["user_identity"] = identity
+        return .webadmitExports(WebAdmitExportsSpec(userIdentity: identity, exports: patterns))
+    }
+
+    /// An array of identifiers (strings, or integers taken as their digits). With
+    /// `allowPatterns`, names are kept as written (they are matched, never put in a URL).
+    private func identifierList(_ reader: TableReader, _ key: String, allowPatterns: Bool = false) -> [String]? {
+        reader.markKnown(key)
+        guard case .array(let elements)? = reader.table[key] else {
+            reader.report(key, "expected an array of \(allowPatterns ? "names or ids" : "ids"), got \(reader.table[key]?.typeName ?? "nothing")")
+            return nil
+        }
+        var result: [String] = []
+        for (offset, element) in elements.enumerated() {
+            let text: String
+            switch element {
+            case .string(let value): text = value
+            case .integer(let number): text = String(number)
+            default:
+                collector.report("\(reader.keyPath(key))[\(offset)]", "expected a string or an integer, got \(element.typeName)")
+                return nil
+            }
+            let forbidden = allowPatterns ? "" : "/?#% \t\n\r"
+            guard !text.isEmpty, text.unicodeScalars.allSatisfy({ !forbidden.unicodeScalars.contains($0) && $0.value >= 0x20 && $0.value != 0x7F }),
+                  allowPatterns || (text != "." && text != "..")
+            else {
+                collector.report("\(reader.keyPath(key))[\(offset)]", "\"\(text)\" is not a valid \(allowPatterns ? "name or id" : "identifier (no \"/\", \"?\", \"#\", \"%\" or white space)")")
+                return nil
+            }
+            result.append(text)
+        }
+        return result
     }
 
     private func readUpload(_ reader: TableReader, source: SourceSpec?) -> JobPayload? {

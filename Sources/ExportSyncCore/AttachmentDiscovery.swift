@@ -53,8 +53,23 @@ public struct AttachmentScan: Sendable {
         }
     }
 
+    /// A scan resumed after a restart or a failed list: `pendingLists` is what
+    /// ``pendingLists`` said when the scan was last recorded, `found` what it had found by then.
+    public init(testForm: String, testPhases: [String]?, levels: Set<AttachmentLevel>,
+                resumingAt pendingLists: [WorkivaGraphList], found: [DiscoveredAttachment]) {
+        self.testForm = testForm
+        self.testPhases = testPhases
+        self.levels = levels
+        queue = pendingLists
+        self.found = found
+        seen = Set(found.map(\.id))
+    }
+
     /// The next list to read, or nil when the scan is complete.
     public var nextList: WorkivaGraphList? { queue.first }
+
+    /// The lists still to read, in order: with ``attachments`` all a resumed scan needs.
+    public var pendingLists: [WorkivaGraphList] { queue }
 
     /// The attachments found so far, in walk order, each id once.
     public var attachments: [DiscoveredAttachment] { found }
@@ -62,9 +77,12 @@ public struct AttachmentScan: Sendable {
     /// Whether every list was read.
     public var isComplete: Bool { queue.isEmpty }
 
-    /// Takes the items of `list` (which must be ``nextList``) and plans the lists below them.
-    public mutating func record(_ list: WorkivaGraphList, items: [WorkivaGraphItem]) {
-        guard let index = queue.firstIndex(of: list) else { return }
+    /// Takes the items of `list` (which must be ``nextList``) and plans the lists below them;
+    /// answers the attachments this list added (each id once per scan).
+    @discardableResult
+    public mutating func record(_ list: WorkivaGraphList, items: [WorkivaGraphItem]) -> [DiscoveredAttachment] {
+        guard let index = queue.firstIndex(of: list) else { return [] }
+        let before = found.count
         queue.remove(at: index)
         var below: [WorkivaGraphList] = []
         switch list {
@@ -91,6 +109,7 @@ public struct AttachmentScan: Sendable {
         }
         // Depth first: what this list revealed is read before its siblings.
         queue.insert(contentsOf: below, at: index)
+        return Array(found[before...])
     }
 
     private static func listsBelow(testForm: String, phase: String, levels: Set<AttachmentLevel>) -> [WorkivaGraphList] {

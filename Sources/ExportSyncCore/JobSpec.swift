@@ -7,10 +7,14 @@ public enum JobKind: String, Sendable, Hashable, CaseIterable {
     case presentationExport = "presentation-export"
     case webadmitExport = "webadmit-export"
     case sampleAttachmentUpload = "sample-attachment-upload"
+    /// Every attachment of a test form (at the configured levels), one export run each.
+    case testFormAttachments = "test-form-attachments"
+    /// Every matching export template of a WebAdMIT identity, one run each per schedule slot.
+    case webadmitExports = "webadmit-exports"
 
     /// The source type the job kind needs.
     public var sourceType: SourceType {
-        self == .webadmitExport ? .webadmit : .workiva
+        self == .webadmitExport || self == .webadmitExports ? .webadmit : .workiva
     }
 }
 
@@ -106,6 +110,10 @@ public enum JobPayload: Sendable, Hashable {
     case webadmitExport(userIdentity: String, exportID: String)
     /// Attach files dropped into an inbox directory to a sample.
     case sampleAttachmentUpload(flavour: WorkivaPathFlavour, locator: SampleLocator, inbox: UploadInbox)
+    /// Scan a test form's graph lists and export every attachment found (``TestFormAttachmentsSpec``).
+    case testFormAttachments(flavour: WorkivaPathFlavour, TestFormAttachmentsSpec)
+    /// List an identity's export templates and run every matching one (``WebAdmitExportsSpec``).
+    case webadmitExports(WebAdmitExportsSpec)
 }
 
 /// `FileExportById.kind` with the nested options each kind takes.

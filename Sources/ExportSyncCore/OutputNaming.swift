@@ -59,6 +59,17 @@ public enum OutputNaming {
     /// beyond ``fixedTemplateValues(job:)``); every other placeholder has one value per job.
     public static let runDependentPlaceholders: Set<String> = ["run", "date", "time", "datetime", "filename", "ext"]
 
+    /// The placeholders a discovery job's runs take from the item they export
+    /// (``JobSpec/exporting(_:)``): they vary from run to run like ``runDependentPlaceholders``.
+    public static let itemPlaceholders: Set<String> = [
+        "test_phase", "matrix", "sample", "attachment", "attachment_name", "level", "export", "export_name",
+    ]
+
+    /// The placeholders whose values vary between `job`'s runs.
+    public static func variablePlaceholders(of job: JobSpec) -> Set<String> {
+        job.isDiscovery ? runDependentPlaceholders.union(itemPlaceholders) : runDependentPlaceholders
+    }
+
     /// The template values a job fixes: its identifiers and `{job}`. A placeholder the job's
     /// kind allows but the job leaves unset (`{sample}` without a sample) resolves to `_`.
     public static func fixedTemplateValues(job: JobSpec) -> [String: String] {
@@ -87,6 +98,7 @@ extension OutputPattern {
     /// The paths `job`'s output template can resolve to, or `nil` for a job without output.
     public init?(job: JobSpec) {
         guard let output = job.output else { return nil }
-        self.init(template: output, fixedValues: OutputNaming.fixedTemplateValues(job: job))
+        self.init(template: output, fixedValues: OutputNaming.fixedTemplateValues(job: job),
+                  runDependent: OutputNaming.variablePlaceholders(of: job))
     }
 }

@@ -71,9 +71,9 @@ extension JobSpec {
     public var workivaFlavour: WorkivaPathFlavour? {
         switch payload {
         case .sampleAttachmentExport(let flavour, _, _), .fileExport(let flavour, _, _), .contentExport(let flavour, _, _),
-             .sampleAttachmentUpload(let flavour, _, _):
+             .sampleAttachmentUpload(let flavour, _, _), .testFormAttachments(let flavour, _):
             flavour
-        case .webadmitExport:
+        case .webadmitExport, .webadmitExports:
             nil
         }
     }

@@ -46,6 +46,15 @@ public enum RunEvent: Sendable, Hashable {
     case downloadTransient(reason: String, serverWait: Double?)
     /// The download was refused for good (a 4xx on the result, a path that may not be written).
     case downloadRefused(reason: String)
+    /// A scan (the run of a discovery job, which stays `due` while it reads its lists) read its
+    /// last list; the runs of what it found are created with this transition.
+    case scanComplete
+    /// A list of a scan got no usable answer (429, 5xx, a transport failure): it is read again
+    /// after the wait, and the scan resumes where it was.
+    case scanTransient(reason: String, serverWait: Double?)
+    /// A list of a scan was refused for good (a 4xx, a page that is not a list, an `@nextLink`
+    /// that leaves the API): the scan fails and removes nothing.
+    case scanRefused(reason: String)
     /// The run's deadline passed.
     case deadlinePassed
     /// The run cannot go on for a local reason (its job left the configuration, a kind its
@@ -235,6 +244,9 @@ extension RunEvent {
         case .downloadComplete: "downloadComplete"
         case .downloadTransient: "downloadTransient"
         case .downloadRefused: "downloadRefused"
+        case .scanComplete: "scanComplete"
+        case .scanTransient: "scanTransient"
+        case .scanRefused: "scanRefused"
         case .deadlinePassed: "deadlinePassed"
         case .abandoned: "abandoned"
         }
@@ -244,7 +256,7 @@ extension RunEvent {
     public var transientReason: String? {
         switch self {
         case .kickoffTransient(let reason, _), .kickoffAmbiguous(let reason), .uploadTransient(let reason, _),
-             .pollTransient(let reason, _), .downloadTransient(let reason, _):
+             .pollTransient(let reason, _), .downloadTransient(let reason, _), .scanTransient(let reason, _):
             reason
         default: nil
         }
@@ -260,6 +272,7 @@ extension RunEvent {
         case .uploadTransient: "upload"
         case .pollTransient: "poll"
         case .downloadTransient: "download"
+        case .scanTransient: "scan"
         default: nil
         }
     }
@@ -272,6 +285,7 @@ extension RunEvent {
 /// ```
 /// export: due → starting → polling(op URL, next_poll_at) → downloading → done
 /// upload: due → starting → uploading → polling(op URL, next_poll_at) → done
+/// scan:   due (reading its lists, retrying a list after a transient failure) → done
 /// failed(reason, retryable) is reachable from every unfinished state.
 /// ```
 ///
@@ -435,6 +449,18 @@ public struct RunStateMachine: Sendable, Hashable {
             }
         case (.downloading, .downloadRefused(let reason)) where kind == .export:
             (nextState, action) = terminal(.fail(reason: reason, retryable: false))
+
+        case (.due, .scanComplete) where kind == .export:
+            next.stepFailures = 0
+            next.lastError = nil
+            next.nextAttemptAt = nil
+            (nextState, action) = (.done, .done)
+        case (.due, .scanTransient(let reason, let serverWait)) where kind == .export:
+            (nextState, action) = retry(from: .due, reason: reason, serverWait: serverWait, progress: &next, now: now, jitter: jitter) { at in
+                .kickoff(at: at, possibleDuplicate: false)
+            }
+        case (.due, .scanRefused(let reason)) where kind == .export:
+            (nextState, action) = terminal(.fail(reason: reason, retryable: true))
 
         default:
             throw refused

@@ -45,7 +45,7 @@ public struct WorkivaKickoffRequest: Sendable, Hashable {
             }
             return WorkivaKickoffRequest(path: "\(prefix(flavour))/\(collection)/\(segment(id))/export",
                                          body: json(contentBody(spec)), xVersion: flavour.xVersion, scope: "file:read")
-        case .webadmitExport, .sampleAttachmentUpload:
+        case .webadmitExport, .sampleAttachmentUpload, .testFormAttachments, .webadmitExports:
             return nil
         }
     }

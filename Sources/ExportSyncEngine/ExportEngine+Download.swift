@@ -16,9 +16,8 @@ extension ExportEngine {
     nonisolated func performDownload(_ recovered: UnfinishedRun, fileWork: FileWorkPool) async {
         let run = recovered.run
         var log = runLogger(run)
-        guard let (job, client) = await configured(job: run.job), let template = job.output,
-              let operation = recovered.operation
-        else {
+        guard let (job, client) = await configuredOrAbandon(run, logger: log) else { return }
+        guard let template = job.output, let operation = recovered.operation else {
             await record(.abandoned(reason: "job \(run.job) is no longer configured for export"), run: run.id, policy: RunPolicy(), logger: log)
             return
         }

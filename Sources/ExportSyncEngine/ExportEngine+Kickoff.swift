@@ -17,8 +17,10 @@ extension ExportEngine {
         }
         let run = recovered.run
         let log = runLogger(run)
-        guard let (job, client) = await configured(job: run.job) else {
-            await record(.abandoned(reason: "job \(run.job) is no longer configured"), run: run.id, policy: RunPolicy(), logger: log)
+        guard let (job, client) = await configuredOrAbandon(run, logger: log) else { return }
+        if job.isDiscovery, run.item == nil {
+            // A discovery job's own run is its scan; a run of one of its items has its item's payload.
+            await performScan(recovered, job: job, client: client)
             return
         }
         let policy = Self.policy(for: client)
@@ -68,7 +70,7 @@ extension ExportEngine {
     nonisolated func performReconcile(_ recovered: UnfinishedRun) async {
         let run = recovered.run
         let log = runLogger(run)
-        guard let (job, client) = await configured(job: run.job),
+        guard let (job, client) = try? await configured(run: run),
               case .webadmit(let webadmit, let spec) = client, case .webadmitExport(let identity, let exportID) = job.payload
         else {
             // Only WebAdMIT reconciles; anything else sends again.
@@ -102,6 +104,20 @@ extension ExportEngine {
         again.run = decision.run
         again.state = .due
         await performKickoff(again)
+    }
+
+    /// The run's job (for an item's run, as it exports the item) and client; a run whose job or
+    /// item is gone is abandoned, and a database that cannot be read pauses the work (nil both times).
+    nonisolated func configuredOrAbandon(_ run: StoredRun, logger log: Logger) async -> (JobSpec, SourceClient)? {
+        do {
+            if let configured = try await configured(run: run) { return configured }
+        } catch {
+            await stateWriteFailed(error, logger: log)
+            return nil
+        }
+        let what = run.item.map { "item \($0) of job \(run.job) is no longer known" } ?? "job \(run.job) is no longer configured"
+        await record(.abandoned(reason: what), run: run.id, policy: RunPolicy(), logger: log)
+        return nil
     }
 
     /// Records a WebAdMIT export file as the run's operation (joining it when another run

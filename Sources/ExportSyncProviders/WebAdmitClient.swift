@@ -76,6 +76,26 @@ public actor WebAdmitClient {
         return files
     }
 
+    /// Lists the export templates of `userIdentity` (`GET /api/v1/user_identities/:uid/exports`):
+    /// what a `webadmit-exports` job picks from. A missing or non-array `exports`, or an entry
+    /// without an `id`, is ``ProviderFailure/malformedResponse(_:)``: a scan never acts on part
+    /// of a list.
+    public func listExports(userIdentity: String) async throws(ProviderFailure) -> [WebAdmitExportTemplate] {
+        let path = "/api/v1/user_identities/\(Self.segment(userIdentity))/exports"
+        let response = try await sendAPI(.GET, path: path, kind: .list, retryClass: .idempotent)
+        guard let object = JSONObject(bytes: response.bytes), let entries = object.value("exports") as? [Any] else {
+            throw .malformedResponse("HTTP \(response.status) from GET \(response.endpoint) holds no exports list")
+        }
+        var templates: [WebAdmitExportTemplate] = []
+        for entry in entries {
+            guard let fields = entry as? [String: Any], let id = JSONObject(fields).string("id"), !id.isEmpty else {
+                throw .malformedResponse("an export of GET \(response.endpoint) has no id")
+            }
+            templates.append(WebAdmitExportTemplate(id: id, name: fields["name"] as? String))
+        }
+        return templates
+    }
+
     /// Opens a `download_url`: no `x-api-key`, no `Authorization` (storage accepts one auth
     /// mechanism only), never HEAD. A 403 "Request has expired" is ``ProviderFailure/expiredURL``.
     public func openDownload(url: String) async throws(ProviderFailure) -> DownloadStream {

@@ -146,6 +146,18 @@ public actor SandboxServer {
         await environment.state.operationCount(resource: resource)
     }
 
+    /// Replaces the test forms the graph lists show (attachments added or removed between two
+    /// scans); each attachment names a resource of the scenario.
+    public func setTestForms(_ forms: [SandboxTestForm]) async {
+        await environment.state.setTestForms(forms)
+    }
+
+    /// Leaves the WebAdMIT export templates `ids` out of the identities' export lists (as if
+    /// not created yet); an empty set lists them all again.
+    public func setUnlistedExports(_ ids: Set<Int>) async {
+        await environment.state.setUnlistedExports(ids)
+    }
+
     /// Files PUT to Workiva `uploadUrl`s, in arrival order.
     public func receivedUploads() async -> [ReceivedUpload] {
         await environment.state.receivedUploads()

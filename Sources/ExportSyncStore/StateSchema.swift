@@ -37,6 +37,7 @@ enum StateSchema {
         Migration(identifier: "v2-run-retries", apply: addRunRetries),
         Migration(identifier: "v3-file-hooks", apply: addFileHooks),
         Migration(identifier: "v4-job-triggers", apply: addJobTriggers),
+        Migration(identifier: "v5-discovery", apply: addDiscovery),
     ]
 
     /// The partial indexes' condition on `runs.phase`, built from ``RunPhase/unfinished`` (the one
@@ -92,6 +93,57 @@ enum StateSchema {
         try db.execute(sql: "ALTER TABLE jobs ADD COLUMN triggered_at TEXT")
         // Each pass of the loop asks for triggered jobs: an empty index, almost always.
         try db.execute(sql: "CREATE INDEX jobs_triggered ON jobs(triggered_at) WHERE triggered_at IS NOT NULL")
+    }
+
+    /// v5: discovery jobs (`test-form-attachments`, `webadmit-exports`). A scan is a run of the
+    /// job itself (`item` NULL) with a `scans` row holding the lists it still has to read, so a
+    /// killed or failed scan resumes where it was; `discovered_items` is what scans found, each
+    /// exported by runs of the job that name it in `runs.item`. A job has at most one unfinished
+    /// run per item (and one of its own): the unique index moves from `job` to `(job, item)`.
+    /// `files.removed_at` marks a delivered file the daemon removed (`removed = "delete"`).
+    private static func addDiscovery(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE runs ADD COLUMN item TEXT")
+        try db.execute(sql: "DROP INDEX runs_one_unfinished_per_job")
+        try db.execute(sql: "CREATE UNIQUE INDEX runs_one_unfinished_per_item ON runs(job, ifnull(item, '')) WHERE phase IN ('due', 'starting', 'uploading', 'polling', 'downloading')")
+        try db.execute(sql: "CREATE INDEX runs_by_item ON runs(job, item, id) WHERE item IS NOT NULL")
+        try db.execute(sql: "ALTER TABLE files ADD COLUMN removed_at TEXT")
+        try db.execute(sql: """
+            CREATE TABLE discovered_items (
+                job TEXT NOT NULL REFERENCES jobs(name) ON UPDATE CASCADE ON DELETE RESTRICT,
+                item TEXT NOT NULL,
+                name TEXT,
+                level TEXT CHECK (level IN ('test-phase', 'matrix', 'sample')),
+                test_form TEXT,
+                test_phase TEXT,
+                matrix TEXT,
+                sample TEXT,
+                seen_rank INTEGER NOT NULL,
+                first_seen_at TEXT NOT NULL,
+                last_seen_at TEXT NOT NULL,
+                last_seen_scan INTEGER NOT NULL REFERENCES runs(id) ON DELETE RESTRICT,
+                last_run INTEGER REFERENCES runs(id) ON DELETE RESTRICT,
+                delivered_path TEXT,
+                removed_at TEXT,
+                PRIMARY KEY (job, item),
+                CHECK ((level IS NULL) = (test_phase IS NULL))
+            ) STRICT, WITHOUT ROWID;
+            """)
+        try db.execute(sql: "CREATE INDEX discovered_items_by_scan ON discovered_items(last_seen_scan, seen_rank)")
+        try db.execute(sql: """
+            CREATE TABLE scans (
+                run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE RESTRICT,
+                job TEXT NOT NULL REFERENCES jobs(name) ON UPDATE CASCADE ON DELETE RESTRICT,
+                pending_lists TEXT,
+                lists_read INTEGER NOT NULL DEFAULT 0 CHECK (lists_read >= 0),
+                found INTEGER NOT NULL DEFAULT 0 CHECK (found >= 0),
+                complete INTEGER NOT NULL DEFAULT 0 CHECK (complete IN (0, 1)),
+                started_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                finished_at TEXT,
+                CHECK (complete = 0 OR finished_at IS NOT NULL)
+            ) STRICT;
+            """)
+        try db.execute(sql: "CREATE INDEX scans_by_job ON scans(job, run_id)")
     }
 
     /// v1 as it shipped; its phase lists are literals on purpose: a migration never changes.

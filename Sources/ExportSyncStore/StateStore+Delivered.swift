@@ -11,14 +11,15 @@ public struct DeliveredFile: Sendable, Hashable {
 
 extension StateStore {
     /// The latest record of every path in `files` (rows are history, one per write; the highest
-    /// id describes the file now on disk), with its job, by path. One read transaction; the
+    /// id describes the file now on disk), with its job, by path; a path whose latest file the
+    /// daemon removed on purpose (a discovery job's `removed = "delete"`) is left out. One read transaction; the
     /// `files_by_path` index answers the grouping.
     public func deliveredFiles() async throws -> [DeliveredFile] {
         try await read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT files.*, runs.job AS run_job
                 FROM files JOIN runs ON runs.id = files.run_id
-                WHERE files.id IN (SELECT MAX(id) FROM files GROUP BY path)
+                WHERE files.id IN (SELECT MAX(id) FROM files GROUP BY path) AND files.removed_at IS NULL
                 ORDER BY files.path
                 """)
             return try rows.map { row in

@@ -155,11 +155,13 @@ extension StateStore {
                 if let finished { lastSuccessByJob[job] = finished }
             }
             let hooks = try Self.hookSummaries(db)
+            let discoveries = try Self.discoverySummaries(db)
             let jobStatuses = try jobs.map { job in
                 var status = StatusSnapshot.JobStatus(
                     job, lastRun: try lastRunByJob[job.name].map { StatusSnapshot.RunSummary($0, id: try Self.id(of: $0)) },
                     lastSuccessAt: lastSuccessByJob[job.name])
                 status.hooks = hooks[job.name]
+                status.discovery = discoveries[job.name]
                 return status
             }
             let pendingCount = try Int.fetchOne(db, sql: StateQueries.pendingOperationCount) ?? 0

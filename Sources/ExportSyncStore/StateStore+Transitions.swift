@@ -253,6 +253,10 @@ extension StateStore {
                 operationId: operation?.id, writtenAt: now)
             try file.insert(db)
             if hook { try Self.insertPendingHook(db, fileID: try Self.id(of: file), now: now) }
+            if let item = run.item {
+                try db.cachedStatement(sql: "UPDATE discovered_items SET delivered_path = ? WHERE job = ? AND item = ?")
+                    .execute(arguments: [path, run.job, item])
+            }
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             return try StoredFile(file, id: Self.id(of: file))
@@ -271,6 +275,11 @@ extension StateStore {
             if case .due = machine.state { run.operationId = nil }
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
+            if machine.state.phase.isTerminal, run.item == nil {
+                // A scan that fails ends with its run (a no-op for other runs: no such row).
+                try db.cachedStatement(sql: "UPDATE scans SET finished_at = ?, updated_at = ? WHERE run_id = ? AND finished_at IS NULL")
+                    .execute(arguments: [StorageDate(now), StorageDate(now), runID])
+            }
             if let operationID = operation?.id, machine.state.phase.isTerminal || run.operationId == nil {
                 let stillFollowed = try RunRecord
                     .filter { $0.operationId == operationID && RunPhase.unfinished.map(\.rawValue).contains($0.phase) }
@@ -314,7 +323,7 @@ extension StateStore {
     /// The id of `job`'s unfinished run, if it has one: one lookup in the partial unique index.
     static func unfinishedRunID(_ db: Database, job: String) throws -> Int64? {
         try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM runs WHERE job = ? AND phase IN \(StateSchema.unfinishedPhases)"),
+            db.cachedStatement(sql: "SELECT id FROM runs WHERE job = ? AND ifnull(item, '') = '' AND phase IN \(StateSchema.unfinishedPhases)"),
             arguments: [job])
     }
 

@@ -32,6 +32,8 @@ public struct StatusSnapshot: Sendable, Hashable, Codable {
         public var registeredAt: Date?
         /// Its files' delivery hooks (nil when none was ever recorded).
         public var hooks: HookSummary?
+        /// A discovery job's scans and items (nil for other jobs, and before the first scan).
+        public var discovery: DiscoverySummary?
     }
 
     /// A run in a few fields.

@@ -39,6 +39,9 @@ public struct StoredRun: Sendable, Hashable, Codable {
     public var stepFailures: Int
     /// The last transient failure, while the run waits to try again.
     public var lastError: String?
+    /// The discovered item the run exports (a discovery job's attachment or export template);
+    /// nil for a job's own runs, a discovery job's scans among them.
+    public var item: String?
 
     init(_ record: RunRecord, id: Int64) {
         self.id = id
@@ -59,6 +62,7 @@ public struct StoredRun: Sendable, Hashable, Codable {
         nextAttemptAt = record.nextAttemptAt
         stepFailures = record.stepFailures
         lastError = record.lastError
+        item = record.item
     }
 }
 

@@ -62,9 +62,11 @@ struct StatusReport: Encodable {
         var lastRun: Run?
         /// Its delivery hooks (`on_file`): pending and failed counts, the last one that ended.
         var hooks: Hooks?
+        /// A discovery job's items and scans (nil for other kinds).
+        var discovery: Discovery? = nil
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, source, schedule, hooks
+            case name, kind, source, schedule, hooks, discovery
             case inConfig = "in_config", nextDueAt = "next_due_at", dueNow = "due_now", lastRun = "last_run"
         }
 
@@ -80,6 +82,50 @@ struct StatusReport: Encodable {
             try container.encode(dueNow, forKey: .dueNow)
             try container.encode(lastRun, forKey: .lastRun)
             try container.encode(hooks, forKey: .hooks)
+            try container.encode(discovery, forKey: .discovery)
+        }
+    }
+
+    /// A discovery job's standing, from the database.
+    struct Discovery: Encodable {
+        var summary: DiscoverySummary
+
+        enum CodingKeys: String, CodingKey {
+            case found, exported, pending, failed, removed, scanning
+            case lastCompleteScanAt = "last_complete_scan_at"
+        }
+
+        enum ScanKeys: String, CodingKey {
+            case runID = "run_id", listsRead = "lists_read", found
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(summary.found, forKey: .found)
+            try container.encode(summary.exported, forKey: .exported)
+            try container.encode(summary.pending, forKey: .pending)
+            try container.encode(summary.failed, forKey: .failed)
+            try container.encode(summary.removed, forKey: .removed)
+            try container.encode(summary.lastCompleteScanAt, forKey: .lastCompleteScanAt)
+            if let scan = summary.scanning {
+                var nested = container.nestedContainer(keyedBy: ScanKeys.self, forKey: .scanning)
+                try nested.encode(scan.run, forKey: .runID)
+                try nested.encode(scan.listsRead, forKey: .listsRead)
+                try nested.encode(scan.found, forKey: .found)
+            } else {
+                try container.encodeNil(forKey: .scanning)
+            }
+        }
+
+        /// `14 found (last complete scan 2026-12-01 18:00Z), 12 exported, 2 pending, 0 failed, 1 removed; scanning: …`.
+        var line: String {
+            let last = summary.lastCompleteScanAt.map { "last complete scan \(StatusReport.time($0))" } ?? "no complete scan yet"
+            var text = "\(summary.found) found (\(last)), \(summary.exported) exported, \(summary.pending) pending, "
+                + "\(summary.failed) failed, \(summary.removed) removed"
+            if let scan = summary.scanning {
+                text += "; scanning now (run \(scan.run): \(scan.listsRead) list(s) read, \(scan.found) found)"
+            }
+            return text
         }
     }
 
@@ -243,12 +289,16 @@ struct StatusReport: Encodable {
                 ?? spec.schedule.nextDue(lastScheduled: lastScheduled).map { Date(timeIntervalSince1970: TimeInterval($0)) }
             return Job(name: spec.name, kind: spec.kind.rawValue, source: spec.source, schedule: spec.schedule.summary,
                        inConfig: true, nextDueAt: nextDue, dueNow: nextDue.map { $0 <= now } ?? true, lastRun: known?.lastRun.map(Run.init),
-                       hooks: known?.hooks.map(Hooks.init))
+                       hooks: known?.hooks.map(Hooks.init),
+                       discovery: spec.isDiscovery
+                           ? Discovery(summary: known?.discovery ?? DiscoverySummary(found: 0, exported: 0, pending: 0, failed: 0, removed: 0))
+                           : nil)
         }
         let configured = Set(configuration.jobs.map(\.name))
         for job in snapshot?.jobs ?? [] where !configured.contains(job.name) {
             jobs.append(Job(name: job.name, kind: job.kind, source: job.source, schedule: nil, inConfig: false,
-                            nextDueAt: nil, dueNow: false, lastRun: job.lastRun.map(Run.init), hooks: job.hooks.map(Hooks.init)))
+                            nextDueAt: nil, dueNow: false, lastRun: job.lastRun.map(Run.init), hooks: job.hooks.map(Hooks.init),
+                            discovery: job.discovery.map(Discovery.init)))
         }
         self.jobs = jobs
         pendingOperations = (snapshot?.pendingOperations ?? []).map {
@@ -282,6 +332,12 @@ struct StatusReport: Encodable {
         for row in rows {
             lines.append(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces))
+        }
+        let discovering = jobs.filter { $0.discovery != nil }
+        if !discovering.isEmpty {
+            lines.append("")
+            lines.append("discovery jobs:")
+            for job in discovering { if let discovery = job.discovery { lines.append("  \(job.name): \(discovery.line)") } }
         }
         let hooked = jobs.filter { $0.hooks != nil }
         if !hooked.isEmpty {

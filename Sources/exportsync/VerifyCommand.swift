@@ -76,7 +76,7 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             selected = delivered.filter { $0.job == job }
             if let spec, let output = spec.output {
-                let fixed = output.fixedDirectory(OutputNaming.fixedTemplateValues(job: spec), variable: OutputNaming.runDependentPlaceholders)
+                let fixed = output.fixedDirectory(OutputNaming.fixedTemplateValues(job: spec), variable: OutputNaming.variablePlaceholders(of: spec))
                 scanDirectory = fixed.isEmpty ? nil : fixed
                 if fixed.isEmpty {
                     printError("exportsync verify: not looking for unrecorded files: job \"\(job)\"'s output \"\(output.text)\" "

@@ -59,6 +59,20 @@ actor SandboxState {
         }
     }
 
+    // MARK: What the lists show
+
+    /// The test forms the graph lists show now (the scenario's, until a test replaces them).
+    private(set) var testForms: [SandboxTestForm]? = nil
+
+    /// WebAdMIT export ids the lists leave out (a template "not created yet").
+    private(set) var unlistedExports: Set<Int> = []
+
+    func currentTestForms() -> [SandboxTestForm] { testForms ?? scenario.workiva.testForms }
+
+    func setTestForms(_ forms: [SandboxTestForm]) { testForms = forms }
+
+    func setUnlistedExports(_ ids: Set<Int>) { unlistedExports = ids }
+
     // MARK: Faults
 
     /// Counts the request against every rule it matches and returns the first rule that fires.

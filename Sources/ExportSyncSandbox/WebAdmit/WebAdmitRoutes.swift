@@ -152,7 +152,8 @@ struct WebAdmitRoutes: Sendable {
         if let replacement = try await environment.replacement(for: fault, dialect: .webadmit, context: context) {
             return environment.finalize(replacement, fault: fault)
         }
-        let exports = scenario.exports.filter { identityIds.contains($0.identityId) }.map {
+        let unlisted = await state.unlistedExports
+        let exports = scenario.exports.filter { identityIds.contains($0.identityId) && !unlisted.contains($0.id) }.map {
             ExportBody(id: $0.id, name: $0.name, list_type: $0.listType, format: $0.format.rawValue, mime_type: $0.format.mimeType)
         }
         return environment.finalize(.json(.ok, ExportsBody(href: href, exports: exports)), fault: fault)

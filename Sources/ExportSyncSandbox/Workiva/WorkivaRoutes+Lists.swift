@@ -89,7 +89,7 @@ extension WorkivaRoutes {
 
     /// The items of a list, or nil when a parent on the path does not exist.
     private func items(_ kind: ListKind, parameters: Parameters) async -> [ListItem]? {
-        let forms = environment.scenario.workiva.testForms
+        let forms = await state.currentTestForms()
         if kind == .testForms { return forms.map { ListItem(id: $0.id, name: $0.name, fileName: nil) } }
         guard let form = forms.first(where: { $0.id == parameters.get("testFormId") }) else { return nil }
         if kind == .testPhases { return form.testPhases.map { ListItem(id: $0.id, name: $0.name, fileName: nil) } }

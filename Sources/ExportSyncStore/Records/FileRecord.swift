@@ -15,6 +15,8 @@ struct FileRecord: Sendable, Hashable, FetchableRecord, MutablePersistableRecord
     var runId: Int64
     var operationId: Int64?
     var writtenAt: Date
+    /// When the daemon removed the file on purpose (a discovery job's `removed = "delete"`).
+    var removedAt: Date? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
@@ -31,6 +33,7 @@ extension FileRecord {
         static let runId = Column("run_id")
         static let operationId = Column("operation_id")
         static let writtenAt = Column("written_at")
+        static let removedAt = Column("removed_at")
     }
 
     /// Decodes by hand, like ``RunRecord``.
@@ -42,6 +45,7 @@ extension FileRecord {
         runId = try row.decode(forColumn: Columns.runId)
         operationId = try row.decode(forColumn: Columns.operationId)
         writtenAt = try row.decode(forColumn: Columns.writtenAt)
+        removedAt = try row.decode(forColumn: Columns.removedAt)
     }
 
     /// Encodes by hand, dates through ``StorageDate``, like ``RunRecord``.
@@ -53,5 +57,6 @@ extension FileRecord {
         container[Columns.runId] = runId
         container[Columns.operationId] = operationId
         container[Columns.writtenAt] = StorageDate.wrap(writtenAt)
+        container[Columns.removedAt] = StorageDate.wrap(removedAt)
     }
 }

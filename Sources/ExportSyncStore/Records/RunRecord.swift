@@ -30,6 +30,9 @@ struct RunRecord: Sendable, Hashable, FetchableRecord, MutablePersistableRecord 
     var stepFailures: Int = 0
     /// The last transient failure (redacted text), for `status`.
     var lastError: String?
+    /// The discovered item (attachment id, export template id) the run exports; nil for a
+    /// job's own runs (a single export, an upload, a discovery job's scan).
+    var item: String? = nil
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
@@ -57,6 +60,7 @@ extension RunRecord {
         static let nextAttemptAt = Column("next_attempt_at")
         static let stepFailures = Column("step_failures")
         static let lastError = Column("last_error")
+        static let item = Column("item")
     }
 
     /// Decodes by hand: recovery reads every unfinished run at startup, and this is several
@@ -84,6 +88,7 @@ extension RunRecord {
         nextAttemptAt = try row.decode(forColumn: Columns.nextAttemptAt)
         stepFailures = try row.decode(forColumn: Columns.stepFailures)
         lastError = try row.decode(forColumn: Columns.lastError)
+        item = try row.decode(forColumn: Columns.item)
     }
 
     /// Encodes by hand, dates through ``StorageDate``: every transition writes its run, and
@@ -107,6 +112,7 @@ extension RunRecord {
         container[Columns.nextAttemptAt] = StorageDate.wrap(nextAttemptAt)
         container[Columns.stepFailures] = stepFailures
         container[Columns.lastError] = lastError
+        container[Columns.item] = item
     }
 
     /// The run with `id`, through a cached statement (the query interface compiles SQL each call).
