@@ -201,7 +201,8 @@ extension LoadContext {
         return (sign == "-" ? -1 : 1) * time.secondsIntoDay
     }
 
-    private func readFlavour(_ reader: TableReader, source: SourceSpec?, allowPrototype: Bool) -> WorkivaPathFlavour? {
+    private func readFlavour(_ reader: TableReader, source: SourceSpec?, allowPrototype: Bool,
+                             prototypeRefusal: String = "the prototype API has no such endpoint") -> WorkivaPathFlavour? {
         guard let text = reader.string("flavour") else {
             if case .workiva(let spec)? = source { return spec.apiVersion.defaultFlavour }
             return .v2026
@@ -211,7 +212,7 @@ extension LoadContext {
             return nil
         }
         if flavour == .prototype, !allowPrototype {
-            reader.report("flavour", "the prototype API has no such endpoint; use \"2026-01-01\" or \"platform-v1\"")
+            reader.report("flavour", "\(prototypeRefusal); use \"2026-01-01\" or \"platform-v1\"")
             return nil
         }
         return flavour
@@ -369,7 +370,8 @@ extension LoadContext {
     }
 
     private func readTestFormAttachments(_ reader: TableReader, source: SourceSpec?, values: inout [String: String]) -> JobPayload? {
-        let flavour = readFlavour(reader, source: source, allowPrototype: false)
+        let flavour = readFlavour(reader, source: source, allowPrototype: false,
+                                  prototypeRefusal: "the prototype API has no graph lists to discover attachments with")
         let form = readIdentifier(reader, "test_form", required: true)
         var phases: [String]?
         var valid = true

@@ -74,12 +74,7 @@ struct ConfigurationFixtureTests {
             let path = FixturePaths.root.appendingPathComponent("valid").appendingPathComponent(name).path
             for job in try loader.load(path: path).jobs {
                 kinds.insert(job.kind)
-                switch job.payload {
-                case .sampleAttachmentExport(let flavour, _, _), .fileExport(let flavour, _, _),
-                     .contentExport(let flavour, _, _), .sampleAttachmentUpload(let flavour, _, _):
-                    flavours.insert(flavour)
-                case .webadmitExport: break
-                }
+                if let flavour = job.workivaFlavour { flavours.insert(flavour) }
             }
         }
         #expect(kinds == Set(JobKind.allCases))
@@ -91,7 +86,7 @@ struct ConfigurationFixtureTests {
         let example = FixturePaths.root.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("config/example.toml")
         let configuration = try loader.load(path: example.path)
-        #expect(configuration.jobs.count == 8)
+        #expect(configuration.jobs.count == 10)
         let copy = FixturePaths.root.appendingPathComponent("valid/all-kinds.toml")
         #expect(try String(contentsOf: example, encoding: .utf8) == String(contentsOf: copy, encoding: .utf8),
                 "Fixtures/valid/all-kinds.toml must stay a copy of config/example.toml")

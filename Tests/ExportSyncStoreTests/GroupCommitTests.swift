@@ -142,7 +142,7 @@ struct GroupCommitTests {
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhase, arguments: ["due", "2027-01-01 00:00:00.000", 5])
                 .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
         }
-        #expect(plan.contains("runs_unfinished_by_phase") || plan.contains("runs_one_unfinished_per_job"), "\(plan)")
+        #expect(plan.contains("runs_unfinished_by_phase") || plan.contains("runs_one_unfinished_per_item"), "\(plan)")
         #expect(!plan.contains("TEMP B-TREE"), "the read must not sort the phase's whole backlog: \(plan)")
     }
 }

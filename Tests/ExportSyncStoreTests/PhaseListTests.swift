@@ -31,7 +31,7 @@ struct PhaseListTests {
         let store = try StateStore(path: temp.path)
         let indexes = try store.pool.read { db in
             try String.fetchAll(db, sql: """
-                SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ('runs_one_unfinished_per_job', 'runs_unfinished_by_phase')
+                SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ('runs_one_unfinished_per_item', 'runs_unfinished_by_phase')
                 """)
         }
         #expect(indexes.count == 2)

@@ -18,11 +18,11 @@ struct StateStoreOpeningTests {
              try Int32.fetchOne(db, sql: "PRAGMA application_id"),
              try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
         }
-        #expect(tables == ["file_hooks", "files", "grdb_migrations", "jobs", "operations", "runs", "uploads"])
+        #expect(tables == ["discovered_items", "file_hooks", "files", "grdb_migrations", "jobs", "operations", "runs", "scans", "uploads"])
         #expect(userVersion == StateStore.schemaVersion)
-        #expect(StateStore.schemaVersion == 4)
+        #expect(StateStore.schemaVersion == 5)
         #expect(applicationID == StateSchema.applicationID)
-        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers"])
+        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers", "v5-discovery"])
     }
 
     @Test("every connection runs WAL, synchronous=FULL, foreign_keys=ON and a busy timeout")

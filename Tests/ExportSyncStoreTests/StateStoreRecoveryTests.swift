@@ -138,7 +138,7 @@ struct StateStoreRecoveryTests {
             return (try plan(StateQueries.unfinishedRuns(phases: Array(RunPhase.actionableAtStartup)), []),
                     try plan(StateQueries.pollQueue, [Date(), 50]))
         }
-        #expect(recoveryPlan.contains("runs_unfinished_by_phase") || recoveryPlan.contains("runs_one_unfinished_per_job"),
+        #expect(recoveryPlan.contains("runs_unfinished_by_phase") || recoveryPlan.contains("runs_one_unfinished_per_item"),
                 "recovery must read unfinished runs through a partial index: \(recoveryPlan)")
         #expect(pollPlan.contains("operations_by_next_poll"), "the poll scheduler must use the next_poll_at index: \(pollPlan)")
         #expect(!pollPlan.contains("TEMP B-TREE"), "no sort of the whole backlog per poll batch: \(pollPlan)")
