@@ -28,7 +28,17 @@ struct StatusCommandTests {
         #expect(document["database_exists"] as? Bool == false)
         #expect(document["database"] as? String == scratch.url.path + "/state/exportsync.sqlite3")
         let jobs = try #require(document["jobs"] as? [[String: Any]])
-        #expect(jobs.count == 8)
+        #expect(jobs.count == 10)
+        // Discovery jobs carry their standing (nothing found yet); other jobs a null.
+        for job in jobs {
+            let discovery = job["discovery"]
+            if ["test-form-attachments", "webadmit-exports"].contains(job["kind"] as? String) {
+                let standing = try #require(discovery as? [String: Any], "\(job)")
+                #expect(standing["found"] as? Int == 0 && standing["exported"] as? Int == 0 && standing["last_complete_scan_at"] is NSNull)
+            } else {
+                #expect(discovery is NSNull, "\(job)")
+            }
+        }
         #expect(jobs.allSatisfy { $0["due_now"] as? Bool == true && $0["last_run"] is NSNull && $0["in_config"] as? Bool == true })
         #expect(jobs.first?["name"] as? String == "sample-42-evidence")
         #expect(jobs.first?["schedule"] as? String == "every 6h")
@@ -40,6 +50,8 @@ struct StatusCommandTests {
         #expect(table.standardOutput.contains("(not created yet: the daemon has not run)"))
         #expect(table.standardOutput.contains("sample-42-evidence"))
         #expect(table.standardOutput.contains("pending operations: none"))
+        #expect(table.standardOutput.contains("audit-2026-evidence: 0 found (no complete scan yet), 0 exported, 0 pending, 0 failed, 0 removed"),
+                "\(table.standardOutput)")
     }
 
     @Test("jobs on paths with a sunset are listed in the table and the JSON, with the day, the days left and the advice")

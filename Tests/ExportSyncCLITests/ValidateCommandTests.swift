@@ -9,7 +9,9 @@ struct ValidateCommandTests {
     func valid() async throws {
         let result = try await ExecutableRunner.run(["validate", "--config", RepositoryPaths.exampleConfig.path])
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("valid — 2 source(s), 8 job(s)"))
+        #expect(result.standardOutput.contains("valid — 2 source(s), 10 job(s)"))
+        #expect(result.standardOutput.contains("job audit-2026-evidence: test-form-attachments via workiva, every 6h → workiva/audit/{test_phase}/{matrix}/{sample}/{attachment}-{attachment_name}.pdf"))
+        #expect(result.standardOutput.contains("job admissions-nightly: webadmit-exports via admissions, at 02:00"))
         #expect(result.standardOutput.contains("job sample-42-evidence: sample-attachment-export via workiva, every 6h → workiva/{test_form}/{sample}/{attachment}.pdf"))
         #expect(result.standardOutput.contains("job controls-sheet-csv: spreadsheet-export via workiva, at 06:00, 18:00 on mon, tue, wed, thu, fri (UTC-05:00)"))
         #expect(Self.sunsetWarnings(result.standardError).count == 1, "\(result.standardError)")
