@@ -29,6 +29,13 @@ extension ExportEngine {
         var log = runLogger(run)
         log[metadataKey: "scan"] = "true"
         let policy = Self.policy(for: client)
+        guard run.phase == .due else {
+            // Sent as a single export before the job became a discovery job: that kickoff's
+            // answer is lost to this run, which cannot be a scan.
+            await record(.abandoned(reason: "job \(job.name) became a discovery job while run \(run.id) was exporting; its next scan starts afresh"),
+                         run: run.id, policy: policy, logger: log)
+            return
+        }
         guard let progress = await committed({ try await self.store.beginScan(run: run.id, job: job.name, at: self.clock.now) }, logger: log)
         else { return }
         if progress.resumed {

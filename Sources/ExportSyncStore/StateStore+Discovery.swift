@@ -227,7 +227,11 @@ extension StateStore {
             summary.lastCompleteScanAt = try row.decode(forColumn: Column("finished_at"))
             summaries[job] = summary
         }
-        for row in try Row.fetchAll(db, sql: "SELECT job, run_id, lists_read, found FROM scans WHERE finished_at IS NULL") {
+        for row in try Row.fetchAll(db, sql: """
+            SELECT scans.job, scans.run_id, scans.lists_read, scans.found
+            FROM scans JOIN runs ON runs.id = scans.run_id
+            WHERE scans.finished_at IS NULL AND runs.phase IN \(StateSchema.unfinishedPhases)
+            """) {
             let job: String = row["job"]
             var summary = summaries[job] ?? DiscoverySummary(found: 0, exported: 0, pending: 0, failed: 0, removed: 0)
             summary.scanning = .init(run: row["run_id"], listsRead: row["lists_read"], found: row["found"])
