@@ -161,15 +161,27 @@ public struct DiscoveryPlan: Sendable, Hashable {
     public var removed: [String]
     /// Files the daemon wrote for removed attachments, to delete (`removed = "delete"` only).
     public var deletePaths: [String]
+    /// Why a complete scan marked nothing removed although items are missing from it, when
+    /// that was decided (a listing that came back empty).
+    public var removalsWithheld: String? = nil
 
-    /// Plans after a scan: a partial (failed) scan still exports what it found but removes
-    /// nothing; a complete one also reports the ids that disappeared.
+    /// Plans after a scan: a partial scan (a failed list, or a list that vanished while it was
+    /// walked) still exports what it found but removes nothing; a complete one also reports the
+    /// ids that disappeared, unless it found nothing at all while items were known: an empty
+    /// listing is far likelier lost access (a revoked `graph:read`, a test form moved) than an
+    /// emptied audit, and would otherwise delete every file under `removed = "delete"`.
+    ///
+    /// `known` holds only items the scan's walk covers (see ``TestFormAttachmentsSpec/covers(_:)``).
     public static func after(scan attachments: [DiscoveredAttachment], complete: Bool, known: [String: KnownAttachment],
                              refresh: AttachmentRefresh, removed policy: RemovedAttachmentPolicy) -> DiscoveryPlan {
         let export = attachments.filter { attachment in
             refresh == .always || !(known[attachment.id]?.exported ?? false)
         }
         guard complete else { return DiscoveryPlan(export: export, removed: [], deletePaths: []) }
+        guard !attachments.isEmpty || known.isEmpty else {
+            return DiscoveryPlan(export: [], removed: [], deletePaths: [], removalsWithheld:
+                "the scan found nothing while \(known.count) item(s) were known; an empty listing is taken for lost access, not for every item removed, so nothing is marked removed")
+        }
         let present = Set(attachments.map(\.id))
         let removed = known.keys.filter { !present.contains($0) }.sorted()
         let deletePaths = policy == .delete ? removed.compactMap { known[$0]?.deliveredPath } : []

@@ -19,6 +19,16 @@ public struct TestFormAttachmentsSpec: Sendable, Hashable {
         self.removed = removed
         self.refresh = refresh
     }
+
+    /// Whether this job's walk reaches `item` (its test form, one of its phases, one of its
+    /// levels). An item known from an earlier walk that this one no longer covers (the job's
+    /// `test_phases` or `levels` were edited) is out of scope, never "removed": a configuration
+    /// edit deletes no file.
+    public func covers(_ item: DiscoveredItem) -> Bool {
+        guard case .attachment(let attachment) = item else { return false }
+        return attachment.locator.testForm == testForm && levels.contains(attachment.level)
+            && (testPhases.map { $0.contains(attachment.locator.testPhase) } ?? true)
+    }
 }
 
 /// What a `webadmit-exports` job runs: every export template of an identity whose name or id
@@ -36,6 +46,12 @@ public struct WebAdmitExportsSpec: Sendable, Hashable {
     /// Whether the template with `id` and `name` is one the job runs.
     public func selects(id: String, name: String?) -> Bool {
         exports.contains { $0.matches(id) || name.map($0.matches) == true }
+    }
+
+    /// Whether `item` is a template this job selects (by the name it had when last listed).
+    public func covers(_ item: DiscoveredItem) -> Bool {
+        guard case .exportTemplate(let template) = item else { return false }
+        return selects(id: template.id, name: template.name)
     }
 }
 
@@ -118,6 +134,15 @@ extension JobKind {
 extension JobSpec {
     /// Whether this job scans for what to export.
     public var isDiscovery: Bool { kind.isDiscovery }
+
+    /// Whether this discovery job's scans reach `item` as the job is configured now.
+    public func covers(_ item: DiscoveredItem) -> Bool {
+        switch payload {
+        case .testFormAttachments(_, let spec): spec.covers(item)
+        case .webadmitExports(let spec): spec.covers(item)
+        default: false
+        }
+    }
 
     /// The job as it exports `item`: the single-export payload for the item and the item's
     /// template values (`{test_phase}`, `{attachment}`, `{attachment_name}`, `{export_name}`, …).

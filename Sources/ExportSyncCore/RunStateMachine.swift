@@ -49,6 +49,9 @@ public enum RunEvent: Sendable, Hashable {
     /// A scan (the run of a discovery job, which stays `due` while it reads its lists) read its
     /// last list; the runs of what it found are created with this transition.
     case scanComplete
+    /// A scan read one more list (its items and what is left are committed with this
+    /// transition): the step succeeded, so the transient failures before it stop counting.
+    case scanListRead
     /// A list of a scan got no usable answer (429, 5xx, a transport failure): it is read again
     /// after the wait, and the scan resumes where it was.
     case scanTransient(reason: String, serverWait: Double?)
@@ -245,6 +248,7 @@ extension RunEvent {
         case .downloadTransient: "downloadTransient"
         case .downloadRefused: "downloadRefused"
         case .scanComplete: "scanComplete"
+        case .scanListRead: "scanListRead"
         case .scanTransient: "scanTransient"
         case .scanRefused: "scanRefused"
         case .deadlinePassed: "deadlinePassed"
@@ -455,6 +459,11 @@ public struct RunStateMachine: Sendable, Hashable {
             next.lastError = nil
             next.nextAttemptAt = nil
             (nextState, action) = (.done, .done)
+        case (.due, .scanListRead) where kind == .export:
+            next.stepFailures = 0
+            next.lastError = nil
+            next.nextAttemptAt = nil
+            (nextState, action) = (.due, .kickoff(at: now, possibleDuplicate: false))
         case (.due, .scanTransient(let reason, let serverWait)) where kind == .export:
             (nextState, action) = retry(from: .due, reason: reason, serverWait: serverWait, progress: &next, now: now, jitter: jitter) { at in
                 .kickoff(at: at, possibleDuplicate: false)

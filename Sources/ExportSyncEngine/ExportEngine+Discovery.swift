@@ -44,9 +44,9 @@ extension ExportEngine {
         } else {
             log.info("scanning for what job \(job.name) exports")
         }
-        if case .testFormAttachments(_, let spec) = job.payload, spec.removed == .delete,
-           let leftover = try? await store.pendingDeletions(job: job.name), !leftover.isEmpty {
-            await delete(leftover, job: job, logger: log)
+        if case .testFormAttachments(_, let spec) = job.payload, spec.removed == .delete {
+            guard let leftover = await committed({ try await self.store.pendingDeletions(job: job.name) }, logger: log) else { return }
+            if !leftover.isEmpty { await delete(leftover, job: job, logger: log) }
         }
         switch (job.payload, client) {
         case (.testFormAttachments(let flavour, let spec), .workiva(let workiva, _)):
@@ -60,16 +60,28 @@ extension ExportEngine {
             while let list = scan.nextList {
                 if Task.isCancelled { return }
                 let items: [WorkivaGraphItem]
+                var gone = false
+                let described = "GET " + (list.path(flavour: flavour) ?? "\(list)")
                 do {
                     items = try await workiva.listAll(list, flavour: flavour)
                 } catch {
-                    await record(Self.scanEvent(error, list: "GET " + (list.path(flavour: flavour) ?? "\(list)")), run: run.id, policy: policy, logger: log)
-                    return
+                    if Self.listVanished(error, list: list, phasesConfigured: spec.testPhases != nil) {
+                        // Its matrix or sample was deleted after its parent list was read.
+                        log.warning("\(described) answered 404: what it belongs to was deleted during the scan; the scan goes on without it and removes nothing this time",
+                                    metadata: ["list": "\(described)"])
+                        items = []
+                        gone = true
+                    } else {
+                        await record(Self.scanEvent(error, list: described), run: run.id, policy: policy, logger: log)
+                        return
+                    }
                 }
                 let added = scan.record(list, items: items).map(DiscoveredItem.attachment)
                 let pending = scan.pendingLists
+                let listGone = gone
                 guard await committed({
-                    try await self.store.recordScanList(run: run.id, job: job.name, added: added, pendingLists: pending, at: self.clock.now)
+                    try await self.store.recordScanList(run: run.id, job: job.name, added: added, pendingLists: pending, gone: listGone,
+                                                        policy: policy, at: self.clock.now)
                 }, logger: log) != nil else { return }
             }
             await completeScan(run: run, job: job, refresh: spec.refresh, removed: spec.removed, policy: policy, logger: log)
@@ -84,7 +96,7 @@ extension ExportEngine {
                 }
                 let selected = templates.filter { spec.selects(id: $0.id, name: $0.name) }.map(DiscoveredItem.exportTemplate)
                 guard await committed({
-                    try await self.store.recordScanList(run: run.id, job: job.name, added: selected, pendingLists: [], at: self.clock.now)
+                    try await self.store.recordScanList(run: run.id, job: job.name, added: selected, pendingLists: [], policy: policy, at: self.clock.now)
                 }, logger: log) != nil else { return }
             }
             // Every slot runs every selected template, as a webadmit-export job per template would.
@@ -98,15 +110,20 @@ extension ExportEngine {
                                           policy: RunPolicy, logger log: Logger) async {
         let now = clock.now
         let deadline = now.addingTimeInterval(TimeInterval(job.deadlineSeconds))
+        let covers: @Sendable (DiscoveredItem) -> Bool = { job.covers($0) }
         guard let completion = await committed({
-            try await self.store.completeScan(run: run.id, job: job.name, refresh: refresh, removed: removed, deadline: deadline,
-                                              policy: policy, at: now)
+            try await self.store.completeScan(run: run.id, job: job.name, refresh: refresh, removed: removed, covers: covers,
+                                              deadline: deadline, policy: policy, at: now)
         }, logger: log) else { return }
         let inFlight = completion.skippedInFlight > 0 ? ", \(completion.skippedInFlight) still exporting from before" : ""
         let gone = completion.removed.isEmpty ? "" : ", \(completion.removed.count) gone since the last complete scan"
-        log.notice("scan complete: \(completion.found) item(s) found, \(completion.created.count) to export\(inFlight)\(gone)",
+        let ending = completion.complete ? "scan complete" : "scan ended partial (\(completion.listsGone) list(s) vanished during the walk; nothing marked removed)"
+        log.notice("\(ending): \(completion.found) item(s) found, \(completion.created.count) to export\(inFlight)\(gone)",
                    metadata: ["found": "\(completion.found)", "created_runs": "\(completion.created.count)",
-                              "removed_items": "\(completion.removed.count)"])
+                              "removed_items": "\(completion.removed.count)", "complete": "\(completion.complete)"])
+        if let withheld = completion.removalsWithheld {
+            log.warning("\(withheld)", metadata: ["found": "\(completion.found)"])
+        }
         for item in completion.removed {
             log.info("item \(item) is no longer listed\(removed == .delete ? "" : "; its file stays (removed = \"keep\")")",
                      metadata: ["item": "\(item)"])
@@ -149,6 +166,20 @@ extension ExportEngine {
             _ = await committed({
                 try await self.store.recordDeletion(job: job.name, item: deletion.item, file: file, at: self.clock.now)
             }, logger: log)
+        }
+    }
+
+    /// Whether a failed list is one that vanished during the walk: a 404 or 410 on a list the
+    /// scan learnt of from another list (a deleted phase, matrix or sample). A 404 on the form's
+    /// phases, or on the lists of a phase the job names in `test_phases`, stays a refusal: the
+    /// job names something that is not there.
+    nonisolated static func listVanished(_ failure: ProviderFailure, list: WorkivaGraphList, phasesConfigured: Bool) -> Bool {
+        guard case .rejected(let status, _, _, _) = failure, status == 404 || status == 410 else { return false }
+        switch list {
+        case .testForms, .testPhases: return false
+        case .samples: return true
+        case .matrices: return !phasesConfigured
+        case .attachments(let locator): return locator.matrix != nil || !phasesConfigured
         }
     }
 

@@ -38,6 +38,7 @@ enum StateSchema {
         Migration(identifier: "v3-file-hooks", apply: addFileHooks),
         Migration(identifier: "v4-job-triggers", apply: addJobTriggers),
         Migration(identifier: "v5-discovery", apply: addDiscovery),
+        Migration(identifier: "v6-scan-gaps", apply: addScanGaps),
     ]
 
     /// The partial indexes' condition on `runs.phase`, built from ``RunPhase/unfinished`` (the one
@@ -144,6 +145,13 @@ enum StateSchema {
             ) STRICT;
             """)
         try db.execute(sql: "CREATE INDEX scans_by_job ON scans(job, run_id)")
+    }
+
+    /// v6: `scans.lists_gone` counts the lists of a scan that answered 404 because what they
+    /// belong to (a matrix, a sample) was deleted while the scan walked the form: the scan goes
+    /// on without them, and ends partial (``ScanCompletion/complete`` false), removing nothing.
+    private static func addScanGaps(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE scans ADD COLUMN lists_gone INTEGER NOT NULL DEFAULT 0 CHECK (lists_gone >= 0)")
     }
 
     /// v1 as it shipped; its phase lists are literals on purpose: a migration never changes.

@@ -31,8 +31,15 @@ public struct ScanCompletion: Sendable, Hashable {
     public var created: [StoredRun]
     /// Items that still had a run in flight (not started again).
     public var skippedInFlight: Int
+    /// Whether every list was read: false when a list vanished during the walk (its parent
+    /// was deleted meanwhile), and then nothing is marked removed.
+    public var complete: Bool
+    /// Lists that vanished during the walk (404).
+    public var listsGone: Int
     /// Items known before and missing from this scan.
     public var removed: [String]
+    /// Why nothing was marked removed although items are missing (``DiscoveryPlan/removalsWithheld``).
+    public var removalsWithheld: String?
     /// Files of removed items to delete now (`removed = "delete"`).
     public var deletions: [PendingDeletion]
 }
@@ -90,8 +97,12 @@ extension StateStore {
     }
 
     /// Records one list a scan read, in one transaction: the items it added (marked seen by
-    /// this scan, after those it found before) and the lists still to read.
-    public func recordScanList(run runID: Int64, job: String, added: [DiscoveredItem], pendingLists: [WorkivaGraphList], at now: Date) async throws {
+    /// this scan, after those it found before), the lists still to read, and the run's
+    /// ``RunEvent/scanListRead`` (a successful step: earlier transient failures stop counting).
+    /// `gone`: the list answered 404 because its parent vanished meanwhile; it counts in
+    /// `lists_gone` and makes the scan partial.
+    public func recordScanList(run runID: Int64, job: String, added: [DiscoveredItem], pendingLists: [WorkivaGraphList], gone: Bool = false,
+                               policy runPolicy: RunPolicy, at now: Date) async throws {
         let pending = String(decoding: try JSONEncoder().encode(pendingLists), as: UTF8.self)
         try await write { db in
             var rank = try Int.fetchOne(db.cachedStatement(sql: "SELECT found FROM scans WHERE run_id = ?"), arguments: [runID]) ?? 0
@@ -100,8 +111,16 @@ extension StateStore {
                 rank += 1
             }
             try db.cachedStatement(sql: """
-                UPDATE scans SET pending_lists = ?, lists_read = lists_read + 1, found = ?, updated_at = ? WHERE run_id = ?
-                """).execute(arguments: [pending, rank, StorageDate(now), runID])
+                UPDATE scans SET pending_lists = ?, lists_read = lists_read + 1, lists_gone = lists_gone + ?, found = ?, updated_at = ?
+                WHERE run_id = ?
+                """).execute(arguments: [pending, gone ? 1 : 0, rank, StorageDate(now), runID])
+            var (run, operation) = try Self.loadRun(db, runID)
+            // Only a run that waited after a failed list has anything to reset: no write otherwise.
+            guard run.stepFailures > 0 || run.lastError != nil || run.nextAttemptAt != nil else { return }
+            var machine = try Self.machine(for: run, operation: operation, policy: runPolicy, runID: runID)
+            _ = try Self.apply(.scanListRead, to: &machine, now: now, jitter: 0, runID: runID)
+            Self.copy(machine, into: &run, now: now, secrets: self.secrets)
+            try run.update(db)
         }
     }
 
@@ -109,7 +128,10 @@ extension StateStore {
     /// (``DiscoveryPlan``) from what this scan found and what was known, a `due` run for every
     /// item to export (deadline `deadline`; none for an item whose run is still in flight), the
     /// items gone marked removed, and the scan run `done` (``RunEvent/scanComplete``).
+    /// `covers` says which known items the job's walk reaches now (``JobSpec/covers(_:)``):
+    /// the others are out of scope, neither exported nor removed.
     public func completeScan(run runID: Int64, job: String, refresh: AttachmentRefresh, removed policy: RemovedAttachmentPolicy,
+                             covers: @escaping @Sendable (DiscoveredItem) -> Bool,
                              deadline: Date, policy runPolicy: RunPolicy, at now: Date) async throws -> ScanCompletion {
         try await write { db in
             var (run, operation) = try Self.loadRun(db, runID)
@@ -119,24 +141,28 @@ extension StateStore {
             var known: [String: KnownAttachment] = [:]
             var inFlight: Set<String> = []
             for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT discovered_items.item, discovered_items.delivered_path, runs.phase AS last_phase
+                SELECT discovered_items.*, runs.phase AS last_phase
                 FROM discovered_items LEFT JOIN runs ON runs.id = discovered_items.last_run
                 WHERE discovered_items.job = ? AND discovered_items.removed_at IS NULL
                 """), arguments: [job]) {
-                let item: String = row["item"]
+                let item = Self.decodeItem(row)
                 let delivered: String? = row["delivered_path"]
                 let phase = (row["last_phase"] as String?).flatMap(RunPhase.init(rawValue:))
                 let running = phase.map { !$0.isTerminal } ?? false
-                if running { inFlight.insert(item) }
-                known[item] = KnownAttachment(exported: delivered != nil || running, deliveredPath: delivered)
+                if running { inFlight.insert(item.id) }
+                // Found by this scan (so in its walk), or known and still in the job's walk.
+                let seenBy: Int64 = row["last_seen_scan"]
+                guard seenBy == runID || covers(item) else { continue }
+                known[item.id] = KnownAttachment(exported: delivered != nil || running, deliveredPath: delivered)
             }
+            let listsGone = try Int.fetchOne(db.cachedStatement(sql: "SELECT lists_gone FROM scans WHERE run_id = ?"), arguments: [runID]) ?? 0
             // The core plans on attachments; an export template is planned the same way.
             let attachments = found.map { item -> DiscoveredAttachment in
                 if case .attachment(let attachment) = item { return attachment }
                 return DiscoveredAttachment(id: item.id, level: .testPhase, locator: SampleLocator(testForm: "", testPhase: "", matrix: nil, sample: nil),
                                             fileName: item.name)
             }
-            let plan = DiscoveryPlan.after(scan: attachments, complete: true, known: known, refresh: refresh, removed: policy)
+            let plan = DiscoveryPlan.after(scan: attachments, complete: listsGone == 0, known: known, refresh: refresh, removed: policy)
             var created: [StoredRun] = []
             var skipped = 0
             for attachment in plan.export {
@@ -160,13 +186,14 @@ extension StateStore {
             }
             let deletions = policy == .delete ? try Self.pendingDeletions(db, job: job, items: Set(plan.removed)) : []
             try db.cachedStatement(sql: """
-                UPDATE scans SET pending_lists = NULL, complete = 1, found = ?, finished_at = ?, updated_at = ? WHERE run_id = ?
-                """).execute(arguments: [found.count, StorageDate(now), StorageDate(now), runID])
+                UPDATE scans SET pending_lists = NULL, complete = ?, found = ?, finished_at = ?, updated_at = ? WHERE run_id = ?
+                """).execute(arguments: [listsGone == 0 ? 1 : 0, found.count, StorageDate(now), StorageDate(now), runID])
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             return ScanCompletion(
                 decision: RunDecision(run: StoredRun(run, id: runID), action: action), found: found.count, created: created,
-                skippedInFlight: skipped, removed: plan.removed, deletions: deletions)
+                skippedInFlight: skipped, complete: listsGone == 0, listsGone: listsGone, removed: plan.removed,
+                removalsWithheld: plan.removalsWithheld, deletions: deletions)
         }
     }
 
@@ -180,8 +207,9 @@ extension StateStore {
 
     /// Files of `job`'s removed items still on record as delivered (deleted after a crash
     /// between a scan and the deletion, or when the removal policy became `delete`).
+    /// A write: an item whose path another run wrote since loses its claim on the path here.
     public func pendingDeletions(job: String) async throws -> [PendingDeletion] {
-        try await read { db in try Self.pendingDeletions(db, job: job, items: nil) }
+        try await write { db in try Self.pendingDeletions(db, job: job, items: nil) }
     }
 
     /// Records that the file of removed item `item` is gone (deleted, or found replaced by

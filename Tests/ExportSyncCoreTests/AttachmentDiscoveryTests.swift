@@ -86,5 +86,31 @@ struct AttachmentDiscoveryTests {
         let partial = DiscoveryPlan.after(scan: Self.found(["d"]), complete: false, known: known, refresh: .once, removed: .delete)
         #expect(partial.export.map(\.id) == ["d"])
         #expect(partial.removed.isEmpty && partial.deletePaths.isEmpty)
+        // A complete scan that found nothing while items are known removes nothing, and says why.
+        let empty = DiscoveryPlan.after(scan: [], complete: true, known: known, refresh: .once, removed: .delete)
+        #expect(empty.removed.isEmpty && empty.deletePaths.isEmpty && empty.export.isEmpty)
+        #expect(empty.removalsWithheld?.contains("found nothing while 3 item(s) were known") == true)
+        #expect(delete.removalsWithheld == nil)
+        // Nothing known, nothing found: an empty form is just empty.
+        let nothing = DiscoveryPlan.after(scan: [], complete: true, known: [:], refresh: .once, removed: .delete)
+        #expect(nothing.removalsWithheld == nil && nothing.removed.isEmpty)
+    }
+
+    @Test("a job covers what its walk reaches: its form, its phases, its levels")
+    func coverage() {
+        func item(_ level: AttachmentLevel, form: String = "tf", phase: String = "tp1") -> DiscoveredItem {
+            .attachment(DiscoveredAttachment(id: "a", level: level, locator: SampleLocator(
+                testForm: form, testPhase: phase, matrix: level == .testPhase ? nil : "m", sample: level == .sample ? "s" : nil), fileName: nil))
+        }
+        let all = TestFormAttachmentsSpec(testForm: "tf", testPhases: nil, levels: Set(AttachmentLevel.allCases))
+        #expect(AttachmentLevel.allCases.allSatisfy { all.covers(item($0)) })
+        #expect(!all.covers(item(.sample, form: "other")))
+        let samples = TestFormAttachmentsSpec(testForm: "tf", testPhases: ["tp1"], levels: [.sample])
+        #expect(samples.covers(item(.sample)) && !samples.covers(item(.matrix)) && !samples.covers(item(.testPhase)))
+        #expect(!samples.covers(item(.sample, phase: "tp2")))
+        #expect(!all.covers(.exportTemplate(WebAdmitExportTemplate(id: "1", name: "x"))))
+        let exports = WebAdmitExportsSpec(userIdentity: "u", exports: [GlobPattern("Daily*")])
+        #expect(exports.covers(.exportTemplate(WebAdmitExportTemplate(id: "9", name: "Daily CSV"))))
+        #expect(!exports.covers(.exportTemplate(WebAdmitExportTemplate(id: "9", name: "Weekly"))))
     }
 }

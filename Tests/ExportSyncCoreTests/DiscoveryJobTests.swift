@@ -105,6 +105,11 @@ struct DiscoveryJobTests {
         #expect(wait == .kickoff(at: now.addingTimeInterval(4), possibleDuplicate: false))
         #expect(machine.progress.stepFailures == 1)
         #expect(machine.nextAction(now: now) == .kickoff(at: now.addingTimeInterval(4), possibleDuplicate: false))
+        // The list read at last: the failure stops counting (a long scan is not failed by
+        // transient faults spread over many lists), the run stays due and goes on at once.
+        var listed = machine
+        #expect(try listed.handle(.scanListRead, now: now.addingTimeInterval(4)) == .kickoff(at: now.addingTimeInterval(4), possibleDuplicate: false))
+        #expect(listed.state == .due && listed.progress.stepFailures == 0 && listed.progress.lastError == nil && listed.progress.nextAttemptAt == nil)
         #expect(try machine.handle(.scanComplete, now: now.addingTimeInterval(5)) == .done)
         #expect(machine.state == .done && machine.progress.stepFailures == 0)
 

@@ -174,6 +174,89 @@ struct DiscoveryTests {
         #expect(Self.kickoffs(harness.server.journal()).values.allSatisfy { $0 == 1 })
     }
 
+    @Test("a list that vanishes during the walk (404) ends the scan partial: what it found is exported, nothing is removed or deleted")
+    func vanishedListRemovesNothing() async throws {
+        // s1's attachment list answers 404 at the second scan, as if s1 was deleted after m1's
+        // samples were listed: d-2 is missing from that scan, but its file must stay.
+        let faults = """
+            [[faults]]
+            route = "workiva.list"
+            resource = "s1"
+            requests = [2]
+            kind = "status"
+            status = 404
+            """
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: discoveryResources))
+        defer { Task { await harness.shutdown() } }
+        await harness.server.setTestForms(discoveryForm(phase: ["d-1"], matrix: [], s1: ["d-2"], s2: ["d-3"]))
+        try harness.writeConfig(jobs: discoveryJob("pruned", directory: "prune", extra: "removed = \"delete\""))
+        let first = try await harness.runOnce()
+        #expect(first.status == 0, "\(first.log.suffix(3_000))")
+        expectFile(harness, "prune/tp1/m1/s1/d-2.pdf", attachment: "d-2")
+
+        await harness.server.setTestForms(discoveryForm(phase: ["d-1"], matrix: [], s1: ["d-2"], s2: ["d-3", "d-4"]))
+        try await Self.trigger(harness, "pruned")
+        let second = try await harness.runOnce()
+        #expect(second.status == 0, "\(second.log.suffix(3_000))")
+        #expect(second.log.contains("answered 404"), "\(second.log.suffix(3_000))")
+        #expect(second.log.contains("scan ended partial (1 list(s) vanished during the walk; nothing marked removed): 3 item(s) found, 1 to export"),
+                "\(second.log.suffix(3_000))")
+        expectFile(harness, "prune/tp1/m1/s2/d-4.pdf", attachment: "d-4")
+        expectFile(harness, "prune/tp1/m1/s1/d-2.pdf", attachment: "d-2")
+        var standing = try await Self.discovery(harness, job: "pruned")
+        #expect(standing["removed"] as? Int == 0 && standing["exported"] as? Int == 4, "\(standing)")
+        #expect(standing["found"] as? Int == 3, "found is the last complete scan's: \(standing)")
+
+        // The next scan reads s1 again (the fault is over): complete, d-2 known, nothing exported again.
+        try await Self.trigger(harness, "pruned")
+        let third = try await harness.runOnce()
+        #expect(third.status == 0, "\(third.log.suffix(3_000))")
+        #expect(third.log.contains("scan complete: 4 item(s) found, 0 to export"), "\(third.log.suffix(3_000))")
+        standing = try await Self.discovery(harness, job: "pruned")
+        #expect(standing["found"] as? Int == 4 && standing["removed"] as? Int == 0, "\(standing)")
+        #expect(Self.kickoffs(harness.server.journal()).values.allSatisfy { $0 == 1 }, "each attachment exported once")
+    }
+
+    @Test("a complete scan that lists nothing while files are known marks nothing removed and deletes nothing")
+    func emptyListingWithholdsRemovals() async throws {
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(extraResources: discoveryResources))
+        defer { Task { await harness.shutdown() } }
+        await harness.server.setTestForms(discoveryForm(phase: ["d-1"], matrix: [], s1: ["d-2"], s2: []))
+        try harness.writeConfig(jobs: discoveryJob("pruned", directory: "prune", extra: "removed = \"delete\""))
+        let first = try await harness.runOnce()
+        #expect(first.status == 0, "\(first.log.suffix(3_000))")
+        // The form answers with no phases at all (what a revoked permission can look like).
+        await harness.server.setTestForms([SandboxTestForm(id: "tf", testPhases: [])])
+        try await Self.trigger(harness, "pruned")
+        let second = try await harness.runOnce()
+        #expect(second.status == 0, "\(second.log.suffix(3_000))")
+        #expect(second.log.contains("the scan found nothing while 2 item(s) were known"), "\(second.log.suffix(3_000))")
+        expectFile(harness, "prune/tp1/_/_/d-1.pdf", attachment: "d-1")
+        expectFile(harness, "prune/tp1/m1/s1/d-2.pdf", attachment: "d-2")
+        let standing = try await Self.discovery(harness, job: "pruned")
+        #expect(standing["removed"] as? Int == 0 && standing["exported"] as? Int == 2, "\(standing)")
+    }
+
+    @Test("narrowing a job's levels leaves the files of the levels no longer walked: out of scope is not removed")
+    func narrowedWalkDeletesNothing() async throws {
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(extraResources: discoveryResources))
+        defer { Task { await harness.shutdown() } }
+        await harness.server.setTestForms(discoveryForm(phase: ["d-1"], matrix: ["d-2"], s1: ["d-3"], s2: []))
+        try harness.writeConfig(jobs: discoveryJob("pruned", directory: "prune", extra: "removed = \"delete\""))
+        let first = try await harness.runOnce()
+        #expect(first.status == 0, "\(first.log.suffix(3_000))")
+        try harness.writeConfig(jobs: discoveryJob("pruned", directory: "prune", extra: "removed = \"delete\"\nlevels = [\"sample\"]"))
+        try await Self.trigger(harness, "pruned")
+        let second = try await harness.runOnce()
+        #expect(second.status == 0, "\(second.log.suffix(3_000))")
+        #expect(second.log.contains("scan complete: 1 item(s) found, 0 to export"), "\(second.log.suffix(3_000))")
+        for (path, attachment) in [("prune/tp1/_/_/d-1.pdf", "d-1"), ("prune/tp1/m1/_/d-2.pdf", "d-2"), ("prune/tp1/m1/s1/d-3.pdf", "d-3")] {
+            expectFile(harness, path, attachment: attachment)
+        }
+        let standing = try await Self.discovery(harness, job: "pruned")
+        #expect(standing["removed"] as? Int == 0, "\(standing)")
+    }
+
     @Test("kill -9 in the middle of a scan: the restart resumes it and ends with exactly the files and kickoffs of a clean run")
     func killedScanResumes() async throws {
         let faults = """

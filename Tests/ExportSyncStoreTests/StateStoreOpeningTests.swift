@@ -20,9 +20,9 @@ struct StateStoreOpeningTests {
         }
         #expect(tables == ["discovered_items", "file_hooks", "files", "grdb_migrations", "jobs", "operations", "runs", "scans", "uploads"])
         #expect(userVersion == StateStore.schemaVersion)
-        #expect(StateStore.schemaVersion == 5)
+        #expect(StateStore.schemaVersion == 6)
         #expect(applicationID == StateSchema.applicationID)
-        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers", "v5-discovery"])
+        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers", "v5-discovery", "v6-scan-gaps"])
     }
 
     @Test("every connection runs WAL, synchronous=FULL, foreign_keys=ON and a busy timeout")
