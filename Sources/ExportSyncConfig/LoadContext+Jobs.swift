@@ -13,6 +13,7 @@ extension LoadContext {
         var jobs: [JobSpec] = []
         var firstPathByName: [String: String] = [:]
         var earlierOutputs: [(job: String, output: PathTemplate, pattern: OutputPattern)] = []
+        var outputIndex = OutputPatternIndex()
         for (index, element) in elements.enumerated() {
             let path = "jobs[\(index)]"
             guard case .table(let table) = element else {
@@ -31,9 +32,11 @@ extension LoadContext {
                                     fingerprint: Self.canonical(.table(table)), hookDefaults: hookDefaults)
             else { continue }
             if let output = job.output, let pattern = OutputPattern(job: job) {
-                if let other = earlierOutputs.first(where: { $0.pattern.canOverlap(pattern) }) {
+                if let earlier = outputIndex.firstOverlap(with: pattern) {
+                    let other = earlierOutputs[earlier]
                     reader.report("output", Self.collision(job.name, output, pattern, with: other.job, other.output, other.pattern))
                 }
+                outputIndex.insert(pattern)
                 earlierOutputs.append((job.name, output, pattern))
             }
             jobs.append(job)

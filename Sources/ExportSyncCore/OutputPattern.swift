@@ -282,3 +282,77 @@ public struct OutputPattern: Sendable, Hashable, CustomStringConvertible {
         return zip(components, other.components).allSatisfy { $0.canOverlap($1) }
     }
 }
+
+extension OutputPattern.Component {
+    /// The component's text when it is one fixed name (every element a single scalar).
+    var literalText: String? {
+        var scalars = String.UnicodeScalarView()
+        for element in elements {
+            guard case .one(.oneOf(let set)) = element, set.count == 1, let scalar = set.first else { return nil }
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+}
+
+/// The output patterns of the jobs read so far, indexed so that finding the earliest one a new
+/// pattern ``OutputPattern/canOverlap(_:)`` costs about the same with 10 or 100,000 jobs.
+///
+/// Two patterns can only meet where their fixed components are equal: a pattern is looked up
+/// through one of its fixed components (the one with the fewest other patterns that are fixed
+/// to the same name or not fixed there), and only those candidates are matched in full. A
+/// pattern with no fixed component is matched against every pattern of its depth.
+public struct OutputPatternIndex: Sendable {
+    private struct Slot: Hashable {
+        var depth: Int
+        var position: Int
+    }
+
+    private struct FixedName: Hashable {
+        var slot: Slot
+        var name: String
+    }
+
+    private var patterns: [OutputPattern] = []
+    private var fixed: [FixedName: [Int]] = [:]
+    private var open: [Slot: [Int]] = [:]
+    private var byDepth: [Int: [Int]] = [:]
+
+    public init() {}
+
+    /// The number of patterns inserted.
+    public var count: Int { patterns.count }
+
+    /// The position (in insertion order) of the earliest pattern `pattern` can overlap, if any.
+    public func firstOverlap(with pattern: OutputPattern) -> Int? {
+        let depth = pattern.components.count
+        var candidates: [Int]?
+        for (position, component) in pattern.components.enumerated() {
+            guard let name = component.literalText else { continue }
+            let slot = Slot(depth: depth, position: position)
+            let here = (fixed[FixedName(slot: slot, name: name)] ?? []) + (open[slot] ?? [])
+            if candidates.map({ here.count < $0.count }) ?? true { candidates = here }
+            if candidates?.isEmpty == true { return nil }
+        }
+        let matching = (candidates ?? byDepth[depth] ?? []).filter { patterns[$0].canOverlap(pattern) }
+        return matching.min()
+    }
+
+    /// Adds `pattern`; answers its position.
+    @discardableResult
+    public mutating func insert(_ pattern: OutputPattern) -> Int {
+        let index = patterns.count
+        patterns.append(pattern)
+        let depth = pattern.components.count
+        byDepth[depth, default: []].append(index)
+        for (position, component) in pattern.components.enumerated() {
+            let slot = Slot(depth: depth, position: position)
+            if let name = component.literalText {
+                fixed[FixedName(slot: slot, name: name), default: []].append(index)
+            } else {
+                open[slot, default: []].append(index)
+            }
+        }
+        return index
+    }
+}

@@ -156,4 +156,28 @@ struct OutputPatternTests {
         let pattern = try #require(OutputPattern(job: job))
         #expect(pattern.description == "j1/a1.pdf")
     }
+
+    @Test("the index finds exactly the earliest overlapping pattern a full comparison finds (seeded random templates)")
+    func indexAgreesWithFullComparison() throws {
+        let seed = UInt64(ProcessInfo.processInfo.environment["EXPORTSYNC_INDEX_SEED"] ?? "") ?? 20261203
+        print("output pattern index: seed \(seed) (EXPORTSYNC_INDEX_SEED=N picks another)")
+        var random = SeededRandomNumberGenerator(seed: seed)
+        let pieces = ["out", "daily", "{job}", "{attachment}", "{date}", "{run}", "x-{run}.pdf", "{date}.pdf", "{filename}", "a1.pdf", "j1", "_"]
+        var index = OutputPatternIndex()
+        var all: [OutputPattern] = []
+        var overlaps = 0
+        for number in 0..<400 {
+            let depth = Int.random(in: 1...3, using: &random)
+            let text = (0..<depth).map { _ in pieces[Int.random(in: 0..<pieces.count, using: &random)] }.joined(separator: "/")
+            let values = ["job": "j\(Int.random(in: 0..<6, using: &random))", "attachment": "a\(Int.random(in: 0..<4, using: &random))"]
+            let pattern = OutputPattern(template: try PathTemplate(text, extraPlaceholders: OverlapCase.identifiers), fixedValues: values)
+            let expected = all.firstIndex { $0.canOverlap(pattern) }
+            #expect(index.firstOverlap(with: pattern) == expected, "pattern \(number) \(pattern), seed \(seed)")
+            if expected != nil { overlaps += 1 }
+            index.insert(pattern)
+            all.append(pattern)
+        }
+        #expect(overlaps > 20 && overlaps < 380, "the sample holds both outcomes (\(overlaps) of 400 overlap)")
+        #expect(index.count == 400)
+    }
 }
