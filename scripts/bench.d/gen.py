@@ -70,7 +70,20 @@ client_secret_env = "BENCH_CLIENT_SECRET"
 requests_per_second = {a.requests_per_second}
 polls_per_second = {a.polls_per_second}
 ''']
-    for i in range(a.jobs):
+    if a.discovery:
+        # One discovery job over the backlog's test form (the seeder records its scan).
+        out.append(f'''
+[[jobs]]
+name = "backlog"
+source = "workiva"
+kind = "test-form-attachments"
+test_form = "tf-1"
+levels = ["sample"]
+every = "{a.every}"
+deadline = "7d"
+output = "{{test_phase}}/{{sample}}/{{attachment}}.pdf"
+''')
+    for i in range(0 if a.discovery else a.jobs):
         out.append(f'''
 [[jobs]]
 name = "job-{i:06d}"
@@ -96,6 +109,7 @@ p.add_argument('--retry-after', default='0')
 p.add_argument('--kickoff-retry-after', type=int, default=0)
 p.add_argument('--base')
 p.add_argument('--jobs', type=int, default=1)
+p.add_argument('--discovery', action='store_true', help='config: one test-form-attachments job instead of --jobs export jobs')
 p.add_argument('--state')
 p.add_argument('--output')
 p.add_argument('--concurrency', type=int, default=4)
