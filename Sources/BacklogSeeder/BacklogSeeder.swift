@@ -87,7 +87,7 @@ struct BacklogSeeder: AsyncParsableCommand {
     /// per list), leaving one `due` run per attachment; answers their ids in walk order.
     static func seedScan(of job: JobSpec, spec: TestFormAttachmentsSpec, items: Int, store: StateStore, at now: Date) async throws -> [Int64] {
         guard let scan = try await store.createDueRuns([DueRunRequest(exportOf: job, at: now)], at: now).first?.get() else { return [] }
-        _ = try await store.beginScan(run: scan.id, job: job.name, at: now)
+        _ = try await store.beginScan(run: scan.id, job: job.name, scope: job.scanScope ?? job.kind.rawValue, at: now)
         let locator = SampleLocator(testForm: spec.testForm, testPhase: "tp-1", matrix: "mx-1", sample: "sm-1")
         for start in stride(from: 0, to: items, by: 1_000) {
             let added = (start..<min(start + 1_000, items)).map { index in

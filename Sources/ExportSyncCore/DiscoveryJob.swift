@@ -29,6 +29,13 @@ public struct TestFormAttachmentsSpec: Sendable, Hashable {
         return attachment.locator.testForm == testForm && levels.contains(attachment.level)
             && (testPhases.map { $0.contains(attachment.locator.testPhase) } ?? true)
     }
+
+    /// What the walk covers, as one canonical string (``JobSpec/scanScope``).
+    public var scope: String {
+        let phases = testPhases.map { $0.sorted().joined(separator: ",") } ?? "*"
+        let levelNames = levels.map(\.rawValue).sorted().joined(separator: ",")
+        return "test-form-attachments form=\(testForm) phases=\(phases) levels=\(levelNames)"
+    }
 }
 
 /// What a `webadmit-exports` job runs: every export template of an identity whose name or id
@@ -52,6 +59,11 @@ public struct WebAdmitExportsSpec: Sendable, Hashable {
     public func covers(_ item: DiscoveredItem) -> Bool {
         guard case .exportTemplate(let template) = item else { return false }
         return selects(id: template.id, name: template.name)
+    }
+
+    /// What the scan covers, as one canonical string (``JobSpec/scanScope``).
+    public var scope: String {
+        "webadmit-exports identity=\(userIdentity) exports=\(exports.map(\.text).joined(separator: ","))"
     }
 }
 
@@ -141,6 +153,19 @@ extension JobSpec {
         case .testFormAttachments(_, let spec): spec.covers(item)
         case .webadmitExports(let spec): spec.covers(item)
         default: false
+        }
+    }
+
+    /// What this discovery job's scans walk (test form, phases and levels; identity and
+    /// patterns), as one canonical string a scan records when it begins: a scan resumed after the
+    /// configuration changed it walked two different scopes, and is not complete (a scan that
+    /// never read the lists of a phase it now covers must not take that phase's items for gone).
+    /// Nil for jobs that do not scan.
+    public var scanScope: String? {
+        switch payload {
+        case .testFormAttachments(_, let spec): spec.scope
+        case .webadmitExports(let spec): spec.scope
+        default: nil
         }
     }
 

@@ -36,8 +36,13 @@ extension ExportEngine {
                          run: run.id, policy: policy, logger: log)
             return
         }
-        guard let progress = await committed({ try await self.store.beginScan(run: run.id, job: job.name, at: self.clock.now) }, logger: log)
+        let scope = job.scanScope ?? job.kind.rawValue
+        guard let progress = await committed({ try await self.store.beginScan(run: run.id, job: job.name, scope: scope, at: self.clock.now) }, logger: log)
         else { return }
+        if progress.scopeChanged {
+            log.warning("job \(job.name)'s walk changed in the configuration while scan run \(run.id) was under way; the scan goes on and ends partial: it marks nothing removed and deletes nothing",
+                        metadata: ["lists_read": "\(progress.listsRead)"])
+        }
         if progress.resumed {
             log.notice("resuming the scan of run \(run.id): \(progress.listsRead) list(s) read, \(progress.found.count) item(s) found so far",
                        metadata: ["lists_read": "\(progress.listsRead)", "found": "\(progress.found.count)"])
@@ -117,7 +122,13 @@ extension ExportEngine {
         }, logger: log) else { return }
         let inFlight = completion.skippedInFlight > 0 ? ", \(completion.skippedInFlight) still exporting from before" : ""
         let gone = completion.removed.isEmpty ? "" : ", \(completion.removed.count) gone since the last complete scan"
-        let ending = completion.complete ? "scan complete" : "scan ended partial (\(completion.listsGone) list(s) vanished during the walk; nothing marked removed)"
+        let ending = if completion.complete {
+            "scan complete"
+        } else if completion.scopeChanged {
+            "scan ended partial (the job's walk was edited during the scan; nothing marked removed)"
+        } else {
+            "scan ended partial (\(completion.listsGone) list(s) vanished during the walk; nothing marked removed)"
+        }
         log.notice("\(ending): \(completion.found) item(s) found, \(completion.created.count) to export\(inFlight)\(gone)",
                    metadata: ["found": "\(completion.found)", "created_runs": "\(completion.created.count)",
                               "removed_items": "\(completion.removed.count)", "complete": "\(completion.complete)"])
@@ -134,37 +145,34 @@ extension ExportEngine {
 
     /// Removes the files removed items left (`removed = "delete"`), each only when the file on
     /// disk is still the one the daemon wrote for the item (same size and SHA-256, a regular
-    /// file): anything else at the path is left alone and said so.
+    /// file, reached without following a symbolic link): anything else at the path is left
+    /// alone and said so (``DeliveredFileRemoval``).
     private nonisolated func delete(_ deletions: [PendingDeletion], job: JobSpec, logger log: Logger) async {
         let root = await outputRoot
         for deletion in deletions {
             let relative = deletion.file.path
-            let absolute = root + "/" + relative
-            var info = stat()
-            let present = lstat(absolute, &info) == 0
-            var removedFile: Int64?
-            if !present {
-                log.info("\(relative) of removed item \(deletion.item) is already gone", metadata: ["path": "\(relative)", "item": "\(deletion.item)"])
+            let metadata: Logger.Metadata = ["path": "\(relative)", "item": "\(deletion.item)"]
+            let file = deletion.file
+            let outcome = DeliveredFileRemoval.remove(relative: relative, under: root, size: file.size, sha256: file.sha256)
+            let removedFile: Int64?
+            switch outcome {
+            case .alreadyGone:
+                log.info("\(relative) of removed item \(deletion.item) is already gone", metadata: metadata)
                 removedFile = deletion.file.id
-            } else if (info.st_mode & S_IFMT) == S_IFREG, Int64(info.st_size) == deletion.file.size,
-                      (try? Self.sha256(ofFileAt: absolute)) == deletion.file.sha256 {
-                guard unlink(absolute) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    log.error("cannot remove \(relative) of removed item \(deletion.item): \(reason); tried again at the next scan",
-                              metadata: ["path": "\(relative)", "item": "\(deletion.item)"])
-                    continue
-                }
-                AtomicFileWriter.syncDirectory(of: absolute)
+            case .removed:
+                log.notice("removed \(relative): item \(deletion.item) is no longer listed (removed = \"delete\")", metadata: metadata)
                 removedFile = deletion.file.id
-                log.notice("removed \(relative): item \(deletion.item) is no longer listed (removed = \"delete\")",
-                           metadata: ["path": "\(relative)", "item": "\(deletion.item)"])
-            } else {
-                log.warning("left \(relative) in place: it is not the file written for removed item \(deletion.item) any more",
-                            metadata: ["path": "\(relative)", "item": "\(deletion.item)"])
+            case .replaced:
+                log.warning("left \(relative) in place: it is not the file written for removed item \(deletion.item) any more", metadata: metadata)
+                removedFile = nil
+            case .failed(let code):
+                log.error("cannot remove \(relative) of removed item \(deletion.item): \(String(cString: strerror(code))); tried again at the next scan",
+                          metadata: metadata)
+                continue
             }
-            let file = removedFile
+            let recorded = removedFile
             _ = await committed({
-                try await self.store.recordDeletion(job: job.name, item: deletion.item, file: file, at: self.clock.now)
+                try await self.store.recordDeletion(job: job.name, item: deletion.item, file: recorded, at: self.clock.now)
             }, logger: log)
         }
     }

@@ -39,6 +39,7 @@ enum StateSchema {
         Migration(identifier: "v4-job-triggers", apply: addJobTriggers),
         Migration(identifier: "v5-discovery", apply: addDiscovery),
         Migration(identifier: "v6-scan-gaps", apply: addScanGaps),
+        Migration(identifier: "v7-scan-scope", apply: addScanScope),
     ]
 
     /// The partial indexes' condition on `runs.phase`, built from ``RunPhase/unfinished`` (the one
@@ -152,6 +153,16 @@ enum StateSchema {
     /// on without them, and ends partial (``ScanCompletion/complete`` false), removing nothing.
     private static func addScanGaps(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE scans ADD COLUMN lists_gone INTEGER NOT NULL DEFAULT 0 CHECK (lists_gone >= 0)")
+    }
+
+    /// v7: `scans.scope` is what the scan walks (``JobSpec/scanScope``) as its job was configured
+    /// when it began; `scans.scope_changed` marks a scan resumed under another scope (the job's
+    /// `test_phases`, `levels` or `exports` were edited mid-scan): it read lists of two walks,
+    /// so it ends partial and removes nothing. A scan begun before v7 has no scope: resumed, it
+    /// counts as changed.
+    private static func addScanScope(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE scans ADD COLUMN scope TEXT")
+        try db.execute(sql: "ALTER TABLE scans ADD COLUMN scope_changed INTEGER NOT NULL DEFAULT 0 CHECK (scope_changed IN (0, 1))")
     }
 
     /// v1 as it shipped; its phase lists are literals on purpose: a migration never changes.

@@ -2,7 +2,7 @@ public import ExportSyncCore
 public import Foundation
 import GRDB
 
-/// Where a scan stands, as last committed (``StateStore/beginScan(run:job:at:)``).
+/// Where a scan stands, as last committed (``StateStore/beginScan(run:job:scope:at:)``).
 public struct ScanProgress: Sendable, Hashable {
     /// The lists still to read, in order; nil when the scan has not recorded any list yet.
     public var pendingLists: [WorkivaGraphList]?
@@ -12,6 +12,9 @@ public struct ScanProgress: Sendable, Hashable {
     public var listsRead: Int
     /// True when the scan was begun before (a restart or a retry resumes it).
     public var resumed: Bool
+    /// True when the scan was begun under another scope (``JobSpec/scanScope``): the job's
+    /// walk was edited mid-scan, and the scan will end partial.
+    public var scopeChanged: Bool = false
 }
 
 /// A file a removed item left, to delete (`removed = "delete"`): the latest record of its path,
@@ -31,11 +34,14 @@ public struct ScanCompletion: Sendable, Hashable {
     public var created: [StoredRun]
     /// Items that still had a run in flight (not started again).
     public var skippedInFlight: Int
-    /// Whether every list was read: false when a list vanished during the walk (its parent
-    /// was deleted meanwhile), and then nothing is marked removed.
+    /// Whether every list was read under one scope: false when a list vanished during the walk
+    /// (its parent was deleted meanwhile) or the job's walk was edited mid-scan, and then
+    /// nothing is marked removed.
     public var complete: Bool
     /// Lists that vanished during the walk (404).
     public var listsGone: Int
+    /// Whether the scan was resumed after its job's walk was edited (``ScanProgress/scopeChanged``).
+    public var scopeChanged: Bool
     /// Items known before and missing from this scan.
     public var removed: [String]
     /// Why nothing was marked removed although items are missing (``DiscoveryPlan/removalsWithheld``).
@@ -81,17 +87,29 @@ public struct DiscoverySummary: Sendable, Hashable, Codable {
 extension StateStore {
     /// Begins the scan of `run` or, when it began before (a restart, a retry after a failed
     /// list), answers where it stands, so it resumes instead of reading everything again.
-    public func beginScan(run runID: Int64, job: String, at now: Date) async throws -> ScanProgress {
+    ///
+    /// `scope` is what the job walks as configured now (``JobSpec/scanScope``). A scan resumed
+    /// under another scope than it began with is marked changed, in this transaction: it ends
+    /// partial, so the lists it never read under the new scope cannot make items look removed.
+    public func beginScan(run runID: Int64, job: String, scope: String, at now: Date) async throws -> ScanProgress {
         try await write { db in
             if let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT pending_lists, lists_read FROM scans WHERE run_id = ?"), arguments: [runID]) {
+                db.cachedStatement(sql: "SELECT pending_lists, lists_read, scope, scope_changed FROM scans WHERE run_id = ?"),
+                arguments: [runID]) {
                 let text: String? = row["pending_lists"]
                 let pending = try text.map { try JSONDecoder().decode([WorkivaGraphList].self, from: Data($0.utf8)) }
+                let began: String? = row["scope"]
+                var changed: Bool = row["scope_changed"]
+                if began != scope {
+                    changed = true
+                    try db.cachedStatement(sql: "UPDATE scans SET scope = ?, scope_changed = 1, updated_at = ? WHERE run_id = ?")
+                        .execute(arguments: [scope, StorageDate(now), runID])
+                }
                 return ScanProgress(pendingLists: pending, found: try Self.itemsSeen(db, job: job, scan: runID),
-                                    listsRead: row["lists_read"], resumed: true)
+                                    listsRead: row["lists_read"], resumed: true, scopeChanged: changed)
             }
-            try db.cachedStatement(sql: "INSERT INTO scans (run_id, job, started_at, updated_at) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [runID, job, StorageDate(now), StorageDate(now)])
+            try db.cachedStatement(sql: "INSERT INTO scans (run_id, job, scope, started_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [runID, job, scope, StorageDate(now), StorageDate(now)])
             return ScanProgress(pendingLists: nil, found: [], listsRead: 0, resumed: false)
         }
     }
@@ -137,7 +155,9 @@ extension StateStore {
             var (run, operation) = try Self.loadRun(db, runID)
             var machine = try Self.machine(for: run, operation: operation, policy: runPolicy, runID: runID)
             let action = try Self.apply(.scanComplete, to: &machine, now: now, jitter: 0, runID: runID)
-            let found = try Self.itemsSeen(db, job: job, scan: runID)
+            // What the job's walk no longer covers is out of scope, found or not (a scan resumed
+            // after its walk was narrowed found some of it under the old walk).
+            let found = try Self.itemsSeen(db, job: job, scan: runID).filter(covers)
             var known: [String: KnownAttachment] = [:]
             var inFlight: Set<String> = []
             for row in try Row.fetchAll(db.cachedStatement(sql: """
@@ -150,19 +170,21 @@ extension StateStore {
                 let phase = (row["last_phase"] as String?).flatMap(RunPhase.init(rawValue:))
                 let running = phase.map { !$0.isTerminal } ?? false
                 if running { inFlight.insert(item.id) }
-                // Found by this scan (so in its walk), or known and still in the job's walk.
-                let seenBy: Int64 = row["last_seen_scan"]
-                guard seenBy == runID || covers(item) else { continue }
+                // Only items the job's walk covers now count (found by this scan or not).
+                guard covers(item) else { continue }
                 known[item.id] = KnownAttachment(exported: delivered != nil || running, deliveredPath: delivered)
             }
-            let listsGone = try Int.fetchOne(db.cachedStatement(sql: "SELECT lists_gone FROM scans WHERE run_id = ?"), arguments: [runID]) ?? 0
+            let gaps = try Row.fetchOne(db.cachedStatement(sql: "SELECT lists_gone, scope_changed FROM scans WHERE run_id = ?"), arguments: [runID])
+            let listsGone: Int = gaps?["lists_gone"] ?? 0
+            let scopeChanged: Bool = gaps?["scope_changed"] ?? false
+            let complete = listsGone == 0 && !scopeChanged
             // The core plans on attachments; an export template is planned the same way.
             let attachments = found.map { item -> DiscoveredAttachment in
                 if case .attachment(let attachment) = item { return attachment }
                 return DiscoveredAttachment(id: item.id, level: .testPhase, locator: SampleLocator(testForm: "", testPhase: "", matrix: nil, sample: nil),
                                             fileName: item.name)
             }
-            let plan = DiscoveryPlan.after(scan: attachments, complete: listsGone == 0, known: known, refresh: refresh, removed: policy)
+            let plan = DiscoveryPlan.after(scan: attachments, complete: complete, known: known, refresh: refresh, removed: policy)
             var created: [StoredRun] = []
             var skipped = 0
             for attachment in plan.export {
@@ -187,12 +209,12 @@ extension StateStore {
             let deletions = policy == .delete ? try Self.pendingDeletions(db, job: job, items: Set(plan.removed)) : []
             try db.cachedStatement(sql: """
                 UPDATE scans SET pending_lists = NULL, complete = ?, found = ?, finished_at = ?, updated_at = ? WHERE run_id = ?
-                """).execute(arguments: [listsGone == 0 ? 1 : 0, found.count, StorageDate(now), StorageDate(now), runID])
+                """).execute(arguments: [complete ? 1 : 0, found.count, StorageDate(now), StorageDate(now), runID])
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
             try run.update(db)
             return ScanCompletion(
                 decision: RunDecision(run: StoredRun(run, id: runID), action: action), found: found.count, created: created,
-                skippedInFlight: skipped, complete: listsGone == 0, listsGone: listsGone, removed: plan.removed,
+                skippedInFlight: skipped, complete: complete, listsGone: listsGone, scopeChanged: scopeChanged, removed: plan.removed,
                 removalsWithheld: plan.removalsWithheld, deletions: deletions)
         }
     }

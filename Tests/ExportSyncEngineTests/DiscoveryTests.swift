@@ -295,6 +295,69 @@ struct DiscoveryTests {
         #expect(harness.temporaryFiles().isEmpty)
     }
 
+    @Test("a scan killed mid-walk and resumed after its test_phases were widened ends partial: the phase it never read loses no file")
+    func walkEditedMidScanDeletesNothing() async throws {
+        // The first list under matrix m2 hangs until the process reading it is killed (tp2's own
+        // lists are recorded by then); its second read answers.
+        let faults = """
+            [[faults]]
+            route = "workiva.list"
+            resource = "m2"
+            requests = [1]
+            kind = "hang"
+            seconds = 30
+            """
+        let harness = try await SandboxHarness(scenarioTOML: testScenario(faults: faults, extraResources: discoveryResources))
+        defer { Task { await harness.shutdown() } }
+        await harness.server.setTestForms([SandboxTestForm(id: "tf", testPhases: [
+            SandboxTestPhase(id: "tp1", attachments: ["d-1"], matrices: [
+                SandboxMatrix(id: "m1", attachments: ["d-2"], samples: [SandboxSample(id: "s1", attachments: ["d-3"])]),
+            ]),
+            SandboxTestPhase(id: "tp2", attachments: ["d-4"], matrices: [
+                SandboxMatrix(id: "m2", attachments: [], samples: [SandboxSample(id: "s2", attachments: ["d-5"])]),
+            ]),
+        ])])
+        let delete = "removed = \"delete\""
+        try harness.writeConfig(jobs: discoveryJob("ev", directory: "ev", extra: delete + "\ntest_phases = [\"tp1\"]"))
+        let first = try await harness.runOnce()
+        #expect(first.status == 0, "\(first.log.suffix(3_000))")
+        let tp1Files = [("ev/tp1/_/_/d-1.pdf", "d-1"), ("ev/tp1/m1/_/d-2.pdf", "d-2"), ("ev/tp1/m1/s1/d-3.pdf", "d-3")]
+        for (path, attachment) in tp1Files { expectFile(harness, path, attachment: attachment) }
+
+        // A scan of tp2 alone is killed while it reads m2's first list ...
+        try harness.writeConfig(jobs: discoveryJob("ev", directory: "ev", extra: delete + "\ntest_phases = [\"tp2\"]"))
+        try await Self.trigger(harness, "ev")
+        let child = try ChildProcess(["once", "--log-target", "stderr", "--config", harness.configPath],
+                                     environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "once-killed")
+        var arrived = false
+        for _ in 0..<600 where !arrived {
+            try await Task.sleep(for: .milliseconds(100))
+            arrived = harness.server.journal().contains { $0.method == "GET" && $0.path.contains("/matrices/m2/") }
+        }
+        #expect(arrived, "the scan reached m2's lists")
+        child.send(SIGKILL)
+        _ = await child.waitForExit(timeout: 30)
+
+        // ... and resumed with every phase in the walk: it never read tp1's lists, so it may not
+        // take tp1's attachments for gone.
+        try harness.writeConfig(jobs: discoveryJob("ev", directory: "ev", extra: delete))
+        let resumed = try await harness.runOnce()
+        #expect(resumed.status == 0, "\(resumed.log.suffix(3_000))")
+        #expect(resumed.log.contains("resuming the scan of run"), "\(resumed.log.suffix(3_000))")
+        #expect(resumed.log.contains("scan ended partial (the job's walk was edited during the scan"), "\(resumed.log.suffix(3_000))")
+        for (path, attachment) in tp1Files { expectFile(harness, path, attachment: attachment) }
+        let tp2Files = [("ev/tp2/_/_/d-4.pdf", "d-4"), ("ev/tp2/m2/s2/d-5.pdf", "d-5")]
+        for (path, attachment) in tp2Files { expectFile(harness, path, attachment: attachment) }
+        #expect(try await Self.discovery(harness, job: "ev")["removed"] as? Int == 0)
+
+        // The next scan walks everything under one scope: complete, nothing to export again.
+        try await Self.trigger(harness, "ev")
+        let next = try await harness.runOnce()
+        #expect(next.status == 0, "\(next.log.suffix(3_000))")
+        #expect(next.log.contains("scan complete: 5 item(s) found, 0 to export"), "\(next.log.suffix(3_000))")
+        #expect(Self.kickoffs(harness.server.journal()) == Dictionary(uniqueKeysWithValues: (tp1Files + tp2Files).map { ($0.1, 1) }))
+    }
+
     @Test("an @nextLink to another origin is refused: the scan fails, nothing is exported, no request leaves the API")
     func foreignNextLink() async throws {
         let faults = """

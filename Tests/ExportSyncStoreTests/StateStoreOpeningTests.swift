@@ -20,9 +20,9 @@ struct StateStoreOpeningTests {
         }
         #expect(tables == ["discovered_items", "file_hooks", "files", "grdb_migrations", "jobs", "operations", "runs", "scans", "uploads"])
         #expect(userVersion == StateStore.schemaVersion)
-        #expect(StateStore.schemaVersion == 6)
+        #expect(StateStore.schemaVersion == 7)
         #expect(applicationID == StateSchema.applicationID)
-        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers", "v5-discovery", "v6-scan-gaps"])
+        #expect(migrations == ["v1-initial", "v2-run-retries", "v3-file-hooks", "v4-job-triggers", "v5-discovery", "v6-scan-gaps", "v7-scan-scope"])
     }
 
     @Test("every connection runs WAL, synchronous=FULL, foreign_keys=ON and a busy timeout")
@@ -78,12 +78,12 @@ struct StateStoreOpeningTests {
         let temp = try TemporaryDatabase()
         defer { temp.cleanUp() }
         _ = try StateStore(path: temp.path)
-        try temp.rawConnection().write { db in try db.execute(sql: "PRAGMA user_version = 7") }
+        try temp.rawConnection().write { db in try db.execute(sql: "PRAGMA user_version = \(StateStore.schemaVersion + 1)") }
         let error = #expect(throws: StateStoreError.self) { try StateStore(path: temp.path) }
-        #expect(error == .newerSchema(path: temp.path, found: 7, known: StateStore.schemaVersion, unknownMigrations: []))
-        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema 7, this build knows up to \(StateStore.schemaVersion)); refusing to open")
+        #expect(error == .newerSchema(path: temp.path, found: StateStore.schemaVersion + 1, known: StateStore.schemaVersion, unknownMigrations: []))
+        #expect(error?.description == "database \(temp.path) was written by a newer exportsync (schema \(StateStore.schemaVersion + 1), this build knows up to \(StateStore.schemaVersion)); refusing to open")
         let version = try temp.rawConnection().read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") }
-        #expect(version == 7)
+        #expect(version == StateStore.schemaVersion + 1)
     }
 
     @Test("a database with a migration this build does not know is refused, read-only too")

@@ -1,0 +1,96 @@
+import Crypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Removes a file the daemon delivered, only while it is still that file, without following a
+/// symbolic link anywhere on the way (`removed = "delete"`).
+///
+/// Each directory below the output root is opened with `O_NOFOLLOW | O_DIRECTORY` from the one
+/// above it, so a directory swapped for a link to elsewhere stops the walk instead of leading
+/// out of the tree. The file is opened the same way, checked (regular, same size, same SHA-256
+/// read through that descriptor), and unlinked from its directory's descriptor only if the
+/// name still names the inode that was checked; the directory is then fsynced.
+enum DeliveredFileRemoval {
+    /// What happened to the file at a path.
+    enum Outcome: Equatable {
+        /// Nothing is at the path (or a directory on the way is missing).
+        case alreadyGone
+        /// The file was the delivered one and is removed.
+        case removed
+        /// Something else is there now (another file, a link, a directory): left alone.
+        case replaced
+        /// The check or the removal failed with `errno`; tried again later.
+        case failed(Int32)
+    }
+
+    /// Removes `relative` under `root` if it is a regular file of `size` bytes with `sha256`.
+    static func remove(relative: String, under root: String, size: Int64, sha256: String) -> Outcome {
+        let components = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        guard let name = components.last, !components.contains(".."), !components.contains(".") else { return .replaced }
+        var directory = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return errno == ENOENT ? .alreadyGone : .failed(errno) }
+        defer { close(directory) }
+        for component in components.dropLast() {
+            let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard next >= 0 else {
+                switch errno {
+                case ENOENT: return .alreadyGone
+                case ELOOP, ENOTDIR: return .replaced
+                default: return .failed(errno)
+                }
+            }
+            close(directory)
+            directory = next
+        }
+        let file = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard file >= 0 else {
+            switch errno {
+            case ENOENT: return .alreadyGone
+            case ELOOP, ENXIO: return .replaced
+            default: return .failed(errno)
+            }
+        }
+        var opened = stat()
+        guard fstat(file, &opened) == 0 else {
+            let code = errno
+            close(file)
+            return .failed(code)
+        }
+        guard opened.st_mode & S_IFMT == S_IFREG, Int64(opened.st_size) == size else {
+            close(file)
+            return .replaced
+        }
+        let digest = sha256Hex(of: file)
+        close(file)
+        guard let digest else { return .failed(errno) }
+        guard digest == sha256 else { return .replaced }
+        // The name must still be the inode just read: a rename over it meanwhile is not ours.
+        var current = stat()
+        guard fstatat(directory, name, &current, AT_SYMLINK_NOFOLLOW) == 0 else {
+            return errno == ENOENT ? .alreadyGone : .failed(errno)
+        }
+        guard current.st_dev == opened.st_dev, current.st_ino == opened.st_ino else { return .replaced }
+        guard unlinkat(directory, name, 0) == 0 else { return errno == ENOENT ? .alreadyGone : .failed(errno) }
+        _ = fsync(directory)
+        return .removed
+    }
+
+    /// The SHA-256 of what `descriptor` reads from its start, in lower-case hex; nil on a read error.
+    private static func sha256Hex(of descriptor: Int32) -> String? {
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+    }
+}
