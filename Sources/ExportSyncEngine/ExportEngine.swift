@@ -53,10 +53,14 @@ public actor ExportEngine {
         public var maximumConcurrentRequests: Int
         /// Downloads in flight at once.
         public var maximumConcurrentDownloads: Int
-        /// Longest sleep of the loop; bounds how late a watchdog ping or a deadline check can be.
+        /// Longest sleep of the loop. Every wake-up the work needs is computed (the next due job,
+        /// poll, retry, hook attempt or upload scan, the end of a pause) or signalled (a finished
+        /// task, a reload, a trigger), so this only bounds an idle loop: a pass a minute, or half
+        /// the watchdog's ping interval when systemd armed one (`DaemonApplication`). Each pass
+        /// wakes threads of the runtime's pool, which an idle daemon should not do every few seconds.
         public var maximumSleep: Duration
 
-        public init(maximumConcurrentRequests: Int = 64, maximumConcurrentDownloads: Int = 4, maximumSleep: Duration = .seconds(10)) {
+        public init(maximumConcurrentRequests: Int = 64, maximumConcurrentDownloads: Int = 4, maximumSleep: Duration = .seconds(60)) {
             self.maximumConcurrentRequests = maximumConcurrentRequests
             self.maximumConcurrentDownloads = maximumConcurrentDownloads
             self.maximumSleep = maximumSleep

@@ -3,7 +3,9 @@
 
 usage: gen.py scenario OUT [--size BYTES_OR_STRING] [--polls P] [--retry-after R] [--prepared N]
        gen.py config OUT --base URL --jobs N --state DIR --output DIR [--concurrency C] [--every 1d]
-                         [--polls-per-second R] [--requests-per-second R]
+                         [--polls-per-second R] [--requests-per-second R] [--webadmit-jobs N]
+--webadmit N (scenario) and --webadmit-jobs N (config) add WebAdMIT export templates and a
+webadmit-export job for each (case 5's WebAdMIT politeness).
 --prepared N adds N operations that exist from the sandbox's start (ids backlog-000000 …), the
 backlog that case 3's state database waits on.
 """
@@ -51,7 +53,35 @@ idPrefix = "backlog-"
 count = {a.prepared}
 resource = "attachment-1"
 clientId = "bench-client"
-''' if a.prepared else '')
+''' if a.prepared else '') + (f'''
+[webadmit]
+hourlyQuota = 1000000
+downloadURLLifetimeSeconds = 30
+
+[webadmit.defaultTimeline]
+outcome = "Available"
+polls = {a.webadmit_polls}
+seconds = 0
+
+[[webadmit.apiKeys]]
+key = "bench-api-key"
+
+[[webadmit.identities]]
+id = 1001
+type = "Admissions"
+association = "SOPHAS"
+institution = "Bench University"
+organization = "School of Benchmarks"
+cycle = "2026-2027"
+''' + ''.join(f'''
+[[webadmit.exports]]
+id = {90000 + i}
+identityId = 1001
+name = "Bench export {i}"
+listType = "all"
+format = "Comma-Separated Values"
+size = 20000
+''' for i in range(a.webadmit)) if a.webadmit else '')
 
 
 def config(a):
@@ -70,6 +100,26 @@ client_secret_env = "BENCH_CLIENT_SECRET"
 requests_per_second = {a.requests_per_second}
 polls_per_second = {a.polls_per_second}
 ''']
+    if a.webadmit_jobs:
+        out.append(f'''
+[sources.admissions]
+type = "webadmit"
+base_url = "{a.base}"
+user_identity = "1001"
+api_key_env = "BENCH_API_KEY"
+poll_interval = "1s"
+requests_per_hour = 1000000
+''')
+        for i in range(a.webadmit_jobs):
+            out.append(f'''
+[[jobs]]
+name = "admissions-{i:04d}"
+source = "admissions"
+kind = "webadmit-export"
+export = {90000 + i}
+every = "{a.every}"
+output = "admissions/{{job}}.csv"
+''')
     if a.discovery:
         # One discovery job over the backlog's test form (the seeder records its scan).
         out.append(f'''
@@ -119,6 +169,9 @@ p.add_argument('--small-too', action='store_true', help='scenario: add attachmen
 p.add_argument('--log-level', default='warning')
 p.add_argument('--prepared', type=int, default=0, help='scenario: operations that exist from the start')
 p.add_argument('--polls-per-second', default='1000')
+p.add_argument('--webadmit', type=int, default=0, help='scenario: a WebAdMIT identity with this many export templates (ids 90000 …)')
+p.add_argument('--webadmit-polls', type=int, default=2, help='scenario: WebAdMIT status polls before an export file is Available')
+p.add_argument('--webadmit-jobs', type=int, default=0, help='config: a webadmit-export job per template 90000 … (source admissions)')
 p.add_argument('--requests-per-second', default='1000')
 a = p.parse_args()
 with open(a.out, 'w') as f:
