@@ -144,14 +144,16 @@ extension ExportEngine {
         do {
             for try await chunk in stream.body {
                 let before = writer.bytesWritten
-                try writer.write(chunk)
+                try await writer.write(chunk, pipelinedOn: fileWork)
                 received.increment(by: writer.bytesWritten - before)
                 if writer.bytesWritten - reported >= 8 << 20 {
                     await noteDownloadBytes(delta: writer.bytesWritten - reported, total: 0)
                     reported = writer.bytesWritten
                 }
             }
+            try await writer.finishWrites()
         } catch {
+            try? await writer.finishWrites()
             writer.discard()
             await noteDownloadBytes(delta: -reported, total: -(stream.contentLength ?? 0))
             if error is AtomicFileWriter.Failure || error is CancellationError { throw error }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOCore
 import ExportSyncCore
 import Testing
 #if canImport(Glibc)
@@ -93,6 +94,29 @@ struct AtomicFileWriterTests {
         #expect(result.sha256 == Self.hex(bytes))
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: target))) == bytes)
         #expect(Self.entries(directory) == ["large.bin"])
+    }
+
+    @Test("pipelined writes: batches are hashed and written on the pool while the next fills; the file and digest are byte-exact, a discard leaves nothing")
+    func pipelinedWritesOnThePool() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pool = FileWorkPool(threads: 2)
+        let bytes = (0..<(10 * 8_192 + 777)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+        let writer = try AtomicFileWriter(targetPath: directory + "/piped.bin", expectedLength: Int64(bytes.count), batchSize: 8_192)
+        for start in stride(from: 0, to: bytes.count, by: 5_003) {
+            try await writer.write(ByteBuffer(bytes: bytes[start..<min(start + 5_003, bytes.count)]), pipelinedOn: pool)
+        }
+        try await writer.finishWrites()
+        let result = try await pool.complete(try writer.prepareCommit())
+        #expect(result.sha256 == Self.hex(bytes) && result.size == Int64(bytes.count))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/piped.bin"))) == bytes)
+
+        let dropped = try AtomicFileWriter(targetPath: directory + "/dropped.bin", expectedLength: nil, batchSize: 8_192)
+        try await dropped.write(ByteBuffer(bytes: bytes), pipelinedOn: pool)
+        try await dropped.finishWrites()
+        dropped.discard()
+        #expect(Self.entries(directory) == ["piped.bin"])
+        await pool.shutdown()
     }
 
     @Test("a batch size that is not a multiple of the alignment never turns direct I/O on")
