@@ -81,17 +81,30 @@ public struct DispatchState: Sendable {
         Pass(readSequence: completionSequence)
     }
 
-    /// How many runs of a phase served by `slot` a pass should read: as many as could start,
-    /// plus the ones in flight that the read may return again (none when no slot is free).
+    /// How many runs of a phase served by `slot` a pass should read: as many as could start
+    /// (none when no slot is free); the read leaves out ``runIDsInFlight``.
     public func runReadLimit(for slot: Slot) -> Int {
-        let room = self.room(for: slot)
-        return room > 0 ? room + runsInFlight : 0
+        room(for: slot)
     }
 
-    /// How many due operations a pass should read (polls take request slots).
+    /// How many due operations a pass should read (polls take request slots): as many as
+    /// could start; the read leaves out ``operationIDsInFlight``.
     public var pollReadLimit: Int {
-        let room = self.room(for: .request)
-        return room > 0 ? room + pollCount : 0
+        room(for: .request)
+    }
+
+    /// Runs with a step in flight, which a pass's read leaves out (``runReadLimit(for:)``).
+    public var runIDsInFlight: [Int64] {
+        inFlight.keys.compactMap { work in
+            if case .run(let id) = work { id } else { nil }
+        }
+    }
+
+    /// Operations being polled, which a pass's read leaves out (``pollReadLimit``).
+    public var operationIDsInFlight: [Int64] {
+        inFlight.keys.compactMap { work in
+            if case .operation(let id) = work { id } else { nil }
+        }
     }
 
     /// How many due hooks a pass should read.

@@ -300,12 +300,14 @@ public actor ExportEngine {
         let polls: [PollTarget]
         do {
             // Finishing work comes before starting more. Each pass reads only as many runs per
-            // phase as could start now, plus those in flight: its cost does not grow with the backlog.
+            // phase as could start now, leaving out those in flight: its cost grows neither with
+            // the backlog nor with the work in flight.
             let candidates = try await store.dispatchCandidates(
                 runLimits: [RunPhase.downloading, .uploading, .starting, .due].map { phase in
                     (phase, dispatch.runReadLimit(for: phase == .downloading ? .download : .request))
                 },
-                pollsUntil: now, pollLimit: dispatch.pollReadLimit)
+                pollsUntil: now, pollLimit: dispatch.pollReadLimit,
+                runsInFlight: dispatch.runIDsInFlight, operationsInFlight: dispatch.operationIDsInFlight)
             actionable = candidates.runs
             polls = candidates.polls
         } catch {

@@ -74,22 +74,32 @@ extension StateStore {
 
     /// What one pass of the engine's loop can start, read in one transaction (a pass used to
     /// take six): up to `runLimits[phase]` runs of each phase whose next attempt is due by
-    /// `pollsUntil`, oldest first, and up to `pollLimit` operations due by then.
-    public func dispatchCandidates(runLimits: [(phase: RunPhase, limit: Int)], pollsUntil: Date, pollLimit: Int) async throws -> DispatchCandidates {
-        try await read { db in
+    /// `pollsUntil`, oldest first, and up to `pollLimit` operations due by then that a run still
+    /// polls. Runs in `runsInFlight` and operations in `operationsInFlight` are left out: with
+    /// 64 requests in flight a pass that could start one used to read and decode 65 rows per phase.
+    public func dispatchCandidates(runLimits: [(phase: RunPhase, limit: Int)], pollsUntil: Date, pollLimit: Int,
+                                   runsInFlight: [Int64] = [], operationsInFlight: [Int64] = []) async throws -> DispatchCandidates {
+        let excludedRuns = Self.jsonArray(runsInFlight)
+        let excludedOperations = Self.jsonArray(operationsInFlight)
+        return try await read { db in
             var runs: [UnfinishedRun] = []
             for (phase, limit) in runLimits where limit > 0 && RunPhase.unfinished.contains(phase) {
                 runs += try Self.recoveredRuns(
-                    db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(pollsUntil), limit])
+                    db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(pollsUntil), excludedRuns, limit])
             }
-            let polls = pollLimit > 0 ? try Self.pollTargets(db, until: pollsUntil, limit: pollLimit) : []
+            let polls = pollLimit > 0 ? try Self.pollTargets(db, until: pollsUntil, excluding: excludedOperations, limit: pollLimit) : []
             return DispatchCandidates(runs: runs, polls: polls)
         }
     }
 
-    private static func pollTargets(_ db: Database, until: Date?, limit: Int) throws -> [PollTarget] {
+    /// `[1,2,3]`: ids for `json_each` (one cached statement, whatever their number).
+    private static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
+    private static func pollTargets(_ db: Database, until: Date?, excluding: String, limit: Int) throws -> [PollTarget] {
         let operations = try OperationRecord.fetchAll(
-            db.cachedStatement(sql: StateQueries.pollQueue), arguments: [StorageDate(until ?? Date.distantFuture), limit])
+            db.cachedStatement(sql: StateQueries.pollQueue), arguments: [StorageDate(until ?? Date.distantFuture), excluding, limit])
         guard !operations.isEmpty else { return [] }
         let ids = operations.compactMap(\.id)
         let followers = try RunRecord
@@ -196,12 +206,15 @@ enum StateQueries {
     /// condition lets SQLite read the range `phase = ?` of it, already in id order (no sort).
     /// Runs whose next attempt is later than argument 2 are not read: they wait (persisted
     /// backoff), and the loop sleeps until ``StateStore/earliestScheduledWork(after:)``.
+    /// Argument 3 is a JSON array of run ids to leave out (those with a step in flight), so a
+    /// pass reads only runs it can start.
     static let runsInPhase = """
         SELECT runs.*, operations.*
         FROM runs LEFT JOIN operations ON operations.id = runs.operation_id
         WHERE runs.phase IN \(StateSchema.unfinishedPhases)
           AND runs.phase = ?
           AND (runs.next_attempt_at IS NULL OR runs.next_attempt_at <= ?)
+          AND runs.id NOT IN (SELECT value FROM json_each(?))
         ORDER BY runs.id
         LIMIT ?
         """
@@ -223,10 +236,14 @@ enum StateQueries {
         LIMIT ?
         """
 
-    /// Operations to poll up to an instant (argument 1), earliest first, at most argument 2.
+    /// Operations to poll up to an instant (argument 1) that a run still polls, leaving out
+    /// those whose ids are in the JSON array argument 2 (being polled now), earliest first, at
+    /// most argument 3.
     static let pollQueue = """
         SELECT * FROM operations
         WHERE next_poll_at IS NOT NULL AND next_poll_at <= ?
+          AND id NOT IN (SELECT value FROM json_each(?))
+          AND EXISTS (SELECT 1 FROM runs WHERE runs.operation_id = operations.id AND runs.phase = 'polling')
         ORDER BY next_poll_at, id
         LIMIT ?
         """

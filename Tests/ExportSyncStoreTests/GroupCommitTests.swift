@@ -139,7 +139,7 @@ struct GroupCommitTests {
         #expect(try await store.runs(in: .due, limit: 0).isEmpty)
 
         let plan = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhase, arguments: ["due", "2027-01-01 00:00:00.000", 5])
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhase, arguments: ["due", "2027-01-01 00:00:00.000", "[1,2]", 5])
                 .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
         }
         #expect(plan.contains("runs_unfinished_by_phase") || plan.contains("runs_one_unfinished_per_item"), "\(plan)")

@@ -136,7 +136,7 @@ struct StateStoreRecoveryTests {
                     .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
             }
             return (try plan(StateQueries.unfinishedRuns(phases: Array(RunPhase.actionableAtStartup)), []),
-                    try plan(StateQueries.pollQueue, [Date(), 50]))
+                    try plan(StateQueries.pollQueue, [Date(), "[1,2]", 50]))
         }
         #expect(recoveryPlan.contains("runs_unfinished_by_phase") || recoveryPlan.contains("runs_one_unfinished_per_item"),
                 "recovery must read unfinished runs through a partial index: \(recoveryPlan)")
