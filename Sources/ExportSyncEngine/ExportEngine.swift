@@ -94,6 +94,13 @@ public actor ExportEngine {
     private var stateWriteFailure: EngineProgress.StateWriteFailure?
     var progress = EngineProgress()
     private var pollingCountCheckedAt = Date.distantPast
+    /// When the trigger marks were last read, and whether `SIGUSR1` asked for a read now: a
+    /// busy loop passes after every finished task, and reads them at most once a second.
+    private var triggersCheckedAt = Date.distantPast
+    private var triggersRequested = true
+    /// The earliest persisted wait after this pass's instant, from the pass's read (nil when
+    /// the pass did not read: the wake time then reads it on its own).
+    private var scheduledWorkSeenByPass: Date??
     private var outcome = Outcome()
     private var random: SeededRandomNumberGenerator
     let wake = WakeSignal()
@@ -186,6 +193,7 @@ public actor ExportEngine {
         clients = newClients
         jobs = JobTable(newConfiguration.jobs)
         _ = try await syncJobs()
+        triggersRequested = true
         wake.signal()
     }
 
@@ -268,6 +276,9 @@ public actor ExportEngine {
     /// Jobs `exportsync trigger` marked are due now. The mark is cleared in the transaction that
     /// creates the run (or, for a job that cannot run, here), so a crash never loses one.
     private func takeTriggers(now: Date) async {
+        guard triggersRequested || now.timeIntervalSince(triggersCheckedAt) >= 1 || now < triggersCheckedAt else { return }
+        triggersRequested = false
+        triggersCheckedAt = now
         guard let triggered = try? await store.triggeredJobs(), !triggered.isEmpty else { return }
         var unusable: [String] = []
         for name in triggered {
@@ -286,18 +297,23 @@ public actor ExportEngine {
     }
 
     /// Asks the loop for a pass now (`SIGUSR1`, which `exportsync trigger` sends).
-    public func requestPass() { wake.signal() }
+    public func requestPass() {
+        triggersRequested = true
+        wake.signal()
+    }
 
     /// Hands new work to child tasks; returns how many items it started. What each run does is
     /// the core's ``RunStateMachine/nextAction(now:)``; runs still waiting out a persisted retry
     /// time are not read at all.
     private func dispatchWork(now: Date, group: inout DiscardingTaskGroup) async -> Int {
+        scheduledWorkSeenByPass = nil
         if let failure = stateWriteFailure, failure.retryAt > now { return 0 }
         var started = 0
         let pass = dispatch.beginPass()
         defer { dispatch.endPass(pass) }
         let actionable: [UnfinishedRun]
         let polls: [PollTarget]
+        let hooks: [PendingHook]
         do {
             // Finishing work comes before starting more. Each pass reads only as many runs per
             // phase as could start now, leaving out those in flight: its cost grows neither with
@@ -307,9 +323,12 @@ public actor ExportEngine {
                     (phase, dispatch.runReadLimit(for: phase == .downloading ? .download : .request))
                 },
                 pollsUntil: now, pollLimit: dispatch.pollReadLimit,
-                runsInFlight: dispatch.runIDsInFlight, operationsInFlight: dispatch.operationIDsInFlight)
+                runsInFlight: dispatch.runIDsInFlight, operationsInFlight: dispatch.operationIDsInFlight,
+                hookLimit: dispatch.hookReadLimit, withScheduledWork: true)
             actionable = candidates.runs
             polls = candidates.polls
+            hooks = candidates.hooks
+            scheduledWorkSeenByPass = .some(candidates.earliestScheduledWork)
         } catch {
             outcome.stateFailures += 1
             logger.error("cannot read the state database: \(error)")
@@ -342,7 +361,7 @@ public actor ExportEngine {
                 await self.finished(.run(recovered.run.id))
             }
         }
-        started += await dispatchHooks(now: now, pass: pass, group: &group)
+        started += dispatchHooks(hooks, pass: pass, group: &group)
         for target in polls where !target.runs.isEmpty {
             let decision = dispatch.start(.operation(target.operation.id), in: .request, pass: pass)
             if decision == .noRoom { break }
@@ -363,18 +382,9 @@ public actor ExportEngine {
         return started
     }
 
-    /// Starts the delivery hooks that are due, as many as hook slots allow.
-    private func dispatchHooks(now: Date, pass: DispatchState.Pass, group: inout DiscardingTaskGroup) async -> Int {
-        let limit = dispatch.hookReadLimit
-        guard limit > 0 else { return 0 }
-        let due: [PendingHook]
-        do {
-            due = try await store.dueHooks(until: now, limit: limit)
-        } catch {
-            outcome.stateFailures += 1
-            logger.error("cannot read the delivery hooks due: \(error)")
-            return 0
-        }
+    /// Starts the delivery hooks that are due (read with the pass's candidates), as many as
+    /// hook slots allow.
+    private func dispatchHooks(_ due: [PendingHook], pass: DispatchState.Pass, group: inout DiscardingTaskGroup) -> Int {
         var started = 0
         for hook in due {
             let decision = dispatch.start(.hook(hook.id), in: .hook, pass: pass)
@@ -531,11 +541,17 @@ public actor ExportEngine {
     /// attempt, or the end of a pause for failed state writes — at most `maximumSleep` after the
     /// pass (``DispatchState/wakeTime(dispatchedAt:maximumSleep:earliestDue:earliestScheduledWork:pausedUntil:)``).
     private func wakeTime(dispatchedAt: Date, mode: Mode) async -> Date {
-        DispatchState.wakeTime(
+        let scheduledWork: Date?
+        if let seen = scheduledWorkSeenByPass {
+            scheduledWork = seen
+        } else {
+            scheduledWork = try? await store.earliestScheduledWork(after: dispatchedAt)
+        }
+        return DispatchState.wakeTime(
             dispatchedAt: dispatchedAt,
             maximumSleep: Double(limits.maximumSleep.components.seconds) + Double(limits.maximumSleep.components.attoseconds) / 1e18,
             earliestDue: mode == .daemon ? earliestDue : nil,
-            earliestScheduledWork: try? await store.earliestScheduledWork(after: dispatchedAt),
+            earliestScheduledWork: scheduledWork,
             pausedUntil: stateWriteFailure?.retryAt)
     }
 }

@@ -47,23 +47,26 @@ extension StateStore {
     /// Hooks due at `now`, earliest first, at most `limit`.
     public func dueHooks(until now: Date, limit: Int) async throws -> [PendingHook] {
         guard limit > 0 else { return [] }
-        return try await read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT file_hooks.id AS hook_id, file_hooks.attempts AS hook_attempts, runs.job AS hook_job, files.*
-                FROM file_hooks
-                JOIN files ON files.id = file_hooks.file_id
-                JOIN runs ON runs.id = files.run_id
-                WHERE file_hooks.state = 'pending' AND file_hooks.next_attempt_at <= ?
-                ORDER BY file_hooks.next_attempt_at, file_hooks.id
-                LIMIT ?
-                """), arguments: [StorageDate(now), limit])
-            return try rows.map { row in
-                let file = try FileRecord(row: row)
-                return PendingHook(id: try row.decode(forColumn: Column("hook_id")),
-                                   file: StoredFile(file, id: try Self.id(of: file)),
-                                   job: try row.decode(forColumn: Column("hook_job")),
-                                   attempts: try row.decode(forColumn: Column("hook_attempts")))
-            }
+        return try await read { db in try Self.dueHooks(db, until: now, limit: limit) }
+    }
+
+    static func dueHooks(_ db: Database, until now: Date, limit: Int) throws -> [PendingHook] {
+        guard limit > 0 else { return [] }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT file_hooks.id AS hook_id, file_hooks.attempts AS hook_attempts, runs.job AS hook_job, files.*
+            FROM file_hooks
+            JOIN files ON files.id = file_hooks.file_id
+            JOIN runs ON runs.id = files.run_id
+            WHERE file_hooks.state = 'pending' AND file_hooks.next_attempt_at <= ?
+            ORDER BY file_hooks.next_attempt_at, file_hooks.id
+            LIMIT ?
+            """), arguments: [StorageDate(now), limit])
+        return try rows.map { row in
+            let file = try FileRecord(row: row)
+            return PendingHook(id: try row.decode(forColumn: Column("hook_id")),
+                               file: StoredFile(file, id: try Self.id(of: file)),
+                               job: try row.decode(forColumn: Column("hook_job")),
+                               attempts: try row.decode(forColumn: Column("hook_attempts")))
         }
     }
 

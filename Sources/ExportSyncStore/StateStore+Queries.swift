@@ -77,8 +77,13 @@ extension StateStore {
     /// `pollsUntil`, oldest first, and up to `pollLimit` operations due by then that a run still
     /// polls. Runs in `runsInFlight` and operations in `operationsInFlight` are left out: with
     /// 64 requests in flight a pass that could start one used to read and decode 65 rows per phase.
+    ///
+    /// The same read answers the delivery hooks due (at most `hookLimit`) and, with
+    /// `withScheduledWork`, the earliest persisted wait after `pollsUntil`
+    /// (``earliestScheduledWork(after:)``): a pass of the loop reads the database once.
     public func dispatchCandidates(runLimits: [(phase: RunPhase, limit: Int)], pollsUntil: Date, pollLimit: Int,
-                                   runsInFlight: [Int64] = [], operationsInFlight: [Int64] = []) async throws -> DispatchCandidates {
+                                   runsInFlight: [Int64] = [], operationsInFlight: [Int64] = [],
+                                   hookLimit: Int = 0, withScheduledWork: Bool = false) async throws -> DispatchCandidates {
         let excludedRuns = Self.jsonArray(runsInFlight)
         let excludedOperations = Self.jsonArray(operationsInFlight)
         return try await read { db in
@@ -88,7 +93,8 @@ extension StateStore {
                     db, sql: StateQueries.runsInPhase, arguments: [phase.rawValue, StorageDate(pollsUntil), excludedRuns, limit])
             }
             let polls = pollLimit > 0 ? try Self.pollTargets(db, until: pollsUntil, excluding: excludedOperations, limit: pollLimit) : []
-            return DispatchCandidates(runs: runs, polls: polls)
+            return DispatchCandidates(runs: runs, polls: polls, hooks: try Self.dueHooks(db, until: pollsUntil, limit: hookLimit),
+                                      earliestScheduledWork: withScheduledWork ? try Self.earliestScheduledWork(db, after: pollsUntil) : nil)
         }
     }
 
@@ -136,16 +142,18 @@ extension StateStore {
     /// The earliest persisted wait that ends after `after`: an operation's `next_poll_at`, a
     /// run's `next_attempt_at` or a hook's (three index reads). The loop sleeps until then.
     public func earliestScheduledWork(after: Date) async throws -> Date? {
-        try await read { db in
-            let poll = try Date.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?"), arguments: [StorageDate(after)])
-            let attempt = try Date.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM runs WHERE next_attempt_at > ?"), arguments: [StorageDate(after)])
-            let hook = try Date.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM file_hooks WHERE state = 'pending' AND next_attempt_at > ?"),
-                arguments: [StorageDate(after)])
-            return [poll, attempt, hook].compactMap { $0 }.min()
-        }
+        try await read { db in try Self.earliestScheduledWork(db, after: after) }
+    }
+
+    static func earliestScheduledWork(_ db: Database, after: Date) throws -> Date? {
+        let poll = try Date.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(next_poll_at) FROM operations WHERE next_poll_at > ?"), arguments: [StorageDate(after)])
+        let attempt = try Date.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM runs WHERE next_attempt_at > ?"), arguments: [StorageDate(after)])
+        let hook = try Date.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(next_attempt_at) FROM file_hooks WHERE state = 'pending' AND next_attempt_at > ?"),
+            arguments: [StorageDate(after)])
+        return [poll, attempt, hook].compactMap { $0 }.min()
     }
 
     /// What `exportsync status` shows, from one read transaction: every job with its next due

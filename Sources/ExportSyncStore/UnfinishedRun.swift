@@ -71,4 +71,8 @@ public struct DispatchCandidates: Sendable {
     public var runs: [UnfinishedRun]
     /// Operations due for a poll, earliest first.
     public var polls: [PollTarget]
+    /// Delivery hooks due, earliest first.
+    public var hooks: [PendingHook] = []
+    /// The earliest persisted wait after the read's instant, when asked for.
+    public var earliestScheduledWork: Date? = nil
 }
