@@ -63,7 +63,7 @@ public struct WebAdmitExportsSpec: Sendable, Hashable {
 
     /// What the scan covers, as one canonical string (``JobSpec/scanScope``).
     public var scope: String {
-        "webadmit-exports identity=\(userIdentity) exports=\(exports.map(\.text).joined(separator: ","))"
+        "webadmit-exports identity=\(userIdentity) exports=\(exports.map(\.text).sorted().joined(separator: ","))"
     }
 }
 

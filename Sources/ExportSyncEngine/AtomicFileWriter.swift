@@ -80,6 +80,7 @@ public final class AtomicFileWriter {
     private var batched = 0
     private var written: Int64 = 0
     private var finished = false
+    private var buffersReleased = false
     private let batchSize: Int
 
     /// Whether full batches bypass the page cache.
@@ -235,9 +236,11 @@ public final class AtomicFileWriter {
         }.joined()
         let pending = PendingCommit(descriptor: sink.descriptor, temporaryPath: temporaryPath,
                                     result: Result(path: targetPath, size: written, sha256: digest))
-        // The pending commit owns the descriptor and the temp file now.
+        // The pending commit owns the descriptor and the temp file now; the buffers are not
+        // needed while it waits for its fsync (many files can wait at once).
         sink.descriptor = -1
         finished = true
+        releaseBuffers()
         return pending
     }
 
@@ -309,10 +312,10 @@ public final class AtomicFileWriter {
     }
 
     /// Removes the temp file; the target is untouched. (A pipelined batch still being written
-    /// is waited for on another task before the descriptor is closed.)
+    /// is waited for on another task before the descriptor is closed; the writer keeps that
+    /// write as in flight, so its buffers are freed only after it too.)
     public func discard() {
         if let task = inFlight {
-            inFlight = nil
             let sink = sink, path = finished ? nil : temporaryPath
             Task {
                 _ = try? await task.value
@@ -326,15 +329,22 @@ public final class AtomicFileWriter {
         finished = true
     }
 
-    deinit {
-        if !finished || inFlight != nil { discard() }
-        // The batch a discarded pipelined write may still read is freed only once it is done.
+    /// Frees the batch buffers (after the last write: ``prepareCommit()``, or `deinit`), or
+    /// leaves that to a task that waits for a pipelined write still reading one of them.
+    private func releaseBuffers() {
+        guard !buffersReleased else { return }
+        buffersReleased = true
         let buffers = BatchSink.Buffers(batch: batch, spare: spare)
         if let task = inFlight {
             Task { _ = try? await task.value; buffers.deallocate() }
         } else {
             buffers.deallocate()
         }
+    }
+
+    deinit {
+        if !finished { discard() }
+        releaseBuffers()
     }
 
     /// fsyncs the directory holding `path`, so the rename itself survives a power cut.

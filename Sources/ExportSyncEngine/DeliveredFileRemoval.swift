@@ -11,7 +11,9 @@ import Glibc
 /// above it, so a directory swapped for a link to elsewhere stops the walk instead of leading
 /// out of the tree. The file is opened the same way, checked (regular, same size, same SHA-256
 /// read through that descriptor), and unlinked from its directory's descriptor only if the
-/// name still names the inode that was checked; the directory is then fsynced.
+/// name still names the inode that was checked; the directory is then fsynced. (A rename over
+/// the name between that last check and the unlink cannot be excluded; the output tree is the
+/// daemon's own.)
 enum DeliveredFileRemoval {
     /// What happened to the file at a path.
     enum Outcome: Equatable {
@@ -29,8 +31,9 @@ enum DeliveredFileRemoval {
     static func remove(relative: String, under root: String, size: Int64, sha256: String) -> Outcome {
         let components = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard let name = components.last, !components.contains(".."), !components.contains(".") else { return .replaced }
+        // A missing output root (an unmounted disk) is a failure, tried again: not "gone".
         var directory = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { return errno == ENOENT ? .alreadyGone : .failed(errno) }
+        guard directory >= 0 else { return .failed(errno) }
         defer { close(directory) }
         for component in components.dropLast() {
             let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -64,8 +67,12 @@ enum DeliveredFileRemoval {
         }
         let digest = sha256Hex(of: file)
         close(file)
-        guard let digest else { return .failed(errno) }
-        guard digest == sha256 else { return .replaced }
+        let hashed: String
+        switch digest {
+        case .success(let hex): hashed = hex
+        case .failure(let code): return .failed(code.rawValue)
+        }
+        guard hashed == sha256 else { return .replaced }
         // The name must still be the inode just read: a rename over it meanwhile is not ours.
         var current = stat()
         guard fstatat(directory, name, &current, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -77,8 +84,11 @@ enum DeliveredFileRemoval {
         return .removed
     }
 
-    /// The SHA-256 of what `descriptor` reads from its start, in lower-case hex; nil on a read error.
-    private static func sha256Hex(of descriptor: Int32) -> String? {
+    /// A read's `errno`.
+    struct ReadError: Error { let rawValue: Int32 }
+
+    /// The SHA-256 of what `descriptor` reads from its start, in lower-case hex.
+    private static func sha256Hex(of descriptor: Int32) -> Result<String, ReadError> {
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
         defer { buffer.deallocate() }
@@ -86,11 +96,11 @@ enum DeliveredFileRemoval {
             let count = read(descriptor, buffer.baseAddress, buffer.count)
             if count < 0 {
                 if errno == EINTR { continue }
-                return nil
+                return .failure(ReadError(rawValue: errno))
             }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
-        return hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        return .success(hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined())
     }
 }

@@ -277,9 +277,11 @@ public actor ExportEngine {
     /// creates the run (or, for a job that cannot run, here), so a crash never loses one.
     private func takeTriggers(now: Date) async {
         guard triggersRequested || now.timeIntervalSince(triggersCheckedAt) >= 1 || now < triggersCheckedAt else { return }
-        triggersRequested = false
         triggersCheckedAt = now
-        guard let triggered = try? await store.triggeredJobs(), !triggered.isEmpty else { return }
+        guard let triggered = try? await store.triggeredJobs() else { return }
+        // Cleared only once read: a failed read is tried again at the next pass.
+        triggersRequested = false
+        guard !triggered.isEmpty else { return }
         var unusable: [String] = []
         for name in triggered {
             if let job = jobs[name], job.kind != .sampleAttachmentUpload {
@@ -331,7 +333,10 @@ public actor ExportEngine {
             scheduledWorkSeenByPass = .some(candidates.earliestScheduledWork)
         } catch {
             outcome.stateFailures += 1
-            logger.error("cannot read the state database: \(error)")
+            logger.error("cannot read the state database: \(error); reading again in \(Int(Self.failedReadRetrySeconds)) s")
+            // Work may be due (this pass may just have created it): look again soon, not at the
+            // idle loop's next minute.
+            scheduledWorkSeenByPass = .some(now.addingTimeInterval(Self.failedReadRetrySeconds))
             return 0
         }
         for recovered in actionable where !dispatch.isRunning(.run(recovered.run.id)) {
@@ -421,6 +426,9 @@ public actor ExportEngine {
 
     /// File-work threads: enough that a disk's journal can commit many files together.
     static let fileWorkThreads = 16
+
+    /// How soon a pass whose read of the state database failed is tried again.
+    static let failedReadRetrySeconds: TimeInterval = 5
 
     /// The earliest due time of any job (or upload scan), if any.
     private var earliestDue: Date? {
@@ -552,7 +560,8 @@ public actor ExportEngine {
             maximumSleep: Double(limits.maximumSleep.components.seconds) + Double(limits.maximumSleep.components.attoseconds) / 1e18,
             earliestDue: mode == .daemon ? earliestDue : nil,
             earliestScheduledWork: scheduledWork,
-            pausedUntil: stateWriteFailure?.retryAt)
+            // A pause that has ended bounds nothing (the failure is cleared by the next write).
+            pausedUntil: stateWriteFailure.map(\.retryAt).flatMap { $0 > dispatchedAt ? $0 : nil })
     }
 }
 

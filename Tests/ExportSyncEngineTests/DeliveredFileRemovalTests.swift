@@ -35,6 +35,8 @@ struct DeliveredFileRemovalTests {
         #expect(!FileManager.default.fileExists(atPath: root + "/a/b/f.pdf"))
         #expect(DeliveredFileRemoval.remove(relative: "a/b/f.pdf", under: root, size: Int64(content.count), sha256: digest) == .alreadyGone)
         #expect(DeliveredFileRemoval.remove(relative: "x/y/f.pdf", under: root, size: Int64(content.count), sha256: digest) == .alreadyGone)
+        // A missing output root (an unmounted disk) is a failure to retry, not a file gone.
+        #expect(DeliveredFileRemoval.remove(relative: "a/b/f.pdf", under: root + "/not-mounted", size: Int64(content.count), sha256: digest) == .failed(ENOENT))
     }
 
     @Test("a file changed since (same size, other bytes), a link in its place, or a directory is left alone")
