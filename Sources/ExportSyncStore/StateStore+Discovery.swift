@@ -138,7 +138,7 @@ extension StateStore {
             var machine = try Self.machine(for: run, operation: operation, policy: runPolicy, runID: runID)
             _ = try Self.apply(.scanListRead, to: &machine, now: now, jitter: 0, runID: runID)
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
         }
     }
 
@@ -211,7 +211,7 @@ extension StateStore {
                 UPDATE scans SET pending_lists = NULL, complete = ?, found = ?, finished_at = ?, updated_at = ? WHERE run_id = ?
                 """).execute(arguments: [complete ? 1 : 0, found.count, StorageDate(now), StorageDate(now), runID])
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
             return ScanCompletion(
                 decision: RunDecision(run: StoredRun(run, id: runID), action: action), found: found.count, created: created,
                 skippedInFlight: skipped, complete: complete, listsGone: listsGone, scopeChanged: scopeChanged, removed: plan.removed,

@@ -120,7 +120,7 @@ extension StateStore {
             run.kickoffSentAt = now
             run.operationId = nil
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
             try db.cachedStatement(sql: "UPDATE jobs SET last_run_started_at = ?, updated_at = ? WHERE name = ?")
                 .execute(arguments: [StorageDate(now), StorageDate(now), run.job])
             return RunDecision(run: StoredRun(run, id: runID), action: action)
@@ -162,7 +162,7 @@ extension StateStore {
                     }
                 }
                 joined.updatedAt = now
-                try joined.update(db)
+                try joined.updateRow(db)
                 operation = joined
             } else {
                 operation = OperationRecord(
@@ -175,7 +175,7 @@ extension StateStore {
             let operationID = try Self.id(of: operation)
             run.operationId = operationID
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
             return OperationAcceptance(
                 operation: StoredOperation(operation, id: operationID), joinedExisting: existing != nil,
                 decision: RunDecision(run: StoredRun(run, id: runID), action: action))
@@ -208,7 +208,7 @@ extension StateStore {
                 var machine = try Self.machine(for: run, operation: op, policy: policy, runID: id)
                 let action = try Self.apply(event, to: &machine, now: now, jitter: jitter, runID: id)
                 Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-                try run.update(db)
+                try run.updateRow(db)
                 if decision == nil {
                     decision = RunDecision(run: StoredRun(run, id: id), action: action)
                     op.pollCount = machine.progress.pollCount
@@ -227,7 +227,7 @@ extension StateStore {
                 op.originalRequest = scrubbed(operationFailure.originalRequest)
             }
             op.updatedAt = now
-            try op.update(db)
+            try op.updateRow(db)
             guard var decision else { throw StateStoreError.runNotFound(runID) }
             decision.followers = moved
             decision.followerJobs = movedJobs
@@ -258,7 +258,7 @@ extension StateStore {
                     .execute(arguments: [path, run.job, item])
             }
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
             return try StoredFile(file, id: Self.id(of: file))
         }
     }
@@ -274,7 +274,7 @@ extension StateStore {
             let action = try Self.apply(event, to: &machine, now: now, jitter: jitter, runID: runID)
             if case .due = machine.state { run.operationId = nil }
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
             if machine.state.phase.isTerminal, run.item == nil {
                 // A scan that fails ends with its run (a no-op for other runs: no such row).
                 try db.cachedStatement(sql: "UPDATE scans SET finished_at = ?, updated_at = ? WHERE run_id = ? AND finished_at IS NULL")

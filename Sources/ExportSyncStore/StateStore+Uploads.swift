@@ -143,9 +143,9 @@ extension StateStore {
             var op = try Self.require(operation, runID: runID)
             if case .polling(_, let nextPollAt) = machine.state { op.nextPollAt = nextPollAt }
             op.updatedAt = now
-            try op.update(db)
+            try op.updateRow(db)
             Self.copy(machine, into: &run, now: now, secrets: self.secrets)
-            try run.update(db)
+            try run.updateRow(db)
             guard var upload = try UploadRecord.filter({ $0.runId == runID }).fetchOne(db) else {
                 throw StateStoreError.inconsistentRun(runID: runID, detail: "upload run without an uploads row")
             }

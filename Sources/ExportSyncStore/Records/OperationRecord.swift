@@ -86,6 +86,25 @@ extension OperationRecord {
         container[Columns.updatedAt] = StorageDate.wrap(updatedAt)
     }
 
+    /// Writes every column of the row `id` names, through one cached statement (see
+    /// ``RunRecord/updateRow(_:)``).
+    func updateRow(_ db: Database) throws {
+        guard let id else { throw RecordError.recordNotFound(databaseTableName: Self.databaseTableName, key: ["id": .null]) }
+        try db.cachedStatement(sql: """
+            UPDATE operations SET run_id = ?, location = ?, x_version = ?, provider_export_id = ?, provider_export_file_id = ?,
+                next_poll_at = ?, poll_count = ?, last_status = ?, details = ?, original_request = ?, deadline = ?,
+                created_at = ?, updated_at = ?
+            WHERE id = ?
+            """).execute(arguments: [
+                runId, location, xVersion, providerExportId, providerExportFileId, StorageDate.wrap(nextPollAt), pollCount,
+                lastStatus, details, originalRequest, StorageDate.wrap(deadline), StorageDate.wrap(createdAt),
+                StorageDate.wrap(updatedAt), id,
+            ])
+        if db.changesCount == 0 {
+            throw RecordError.recordNotFound(databaseTableName: Self.databaseTableName, key: ["id": id.databaseValue])
+        }
+    }
+
     /// The operation with `id`, through a cached statement.
     static func fetch(_ db: Database, id: Int64) throws -> OperationRecord? {
         try OperationRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM operations WHERE id = ?"), arguments: [id])

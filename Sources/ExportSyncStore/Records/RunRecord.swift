@@ -115,6 +115,28 @@ extension RunRecord {
         container[Columns.item] = item
     }
 
+    /// Writes every column of the row `id` names, through one cached statement: GRDB's
+    /// `update(_:)` builds its `UPDATE` anew on every call, and every transition writes its run
+    /// (about 4 % of the CPU of a run in `scripts/bench` case 1). Throws
+    /// `RecordError.recordNotFound` when no row has this id, as `update(_:)` does.
+    func updateRow(_ db: Database) throws {
+        guard let id else { throw RecordError.recordNotFound(databaseTableName: Self.databaseTableName, key: ["id": .null]) }
+        try db.cachedStatement(sql: """
+            UPDATE runs SET job = ?, kind = ?, phase = ?, attempt_count = ?, created_at = ?, updated_at = ?, scheduled_for = ?,
+                deadline = ?, kickoff_sent_at = ?, possible_duplicate = ?, failure_reason = ?, failure_retryable = ?,
+                finished_at = ?, operation_id = ?, next_attempt_at = ?, step_failures = ?, last_error = ?, item = ?
+            WHERE id = ?
+            """).execute(arguments: [
+                job, kind.rawValue, phase.rawValue, attemptCount, StorageDate.wrap(createdAt), StorageDate.wrap(updatedAt),
+                StorageDate.wrap(scheduledFor), StorageDate.wrap(deadline), StorageDate.wrap(kickoffSentAt), possibleDuplicate,
+                failureReason, failureRetryable, StorageDate.wrap(finishedAt), operationId, StorageDate.wrap(nextAttemptAt),
+                stepFailures, lastError, item, id,
+            ])
+        if db.changesCount == 0 {
+            throw RecordError.recordNotFound(databaseTableName: Self.databaseTableName, key: ["id": id.databaseValue])
+        }
+    }
+
     /// The run with `id`, through a cached statement (the query interface compiles SQL each call).
     static func fetch(_ db: Database, id: Int64) throws -> RunRecord? {
         try RunRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id])
