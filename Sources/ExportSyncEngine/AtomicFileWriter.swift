@@ -77,6 +77,8 @@ public final class AtomicFileWriter {
     private var spare: UnsafeMutableRawBufferPointer?
     /// The pipelined write of the previous batch, awaited before the next one or the commit.
     private var inFlight: Task<Void, any Error>?
+    /// A discard that waits for a pipelined write before closing and removing the temp file.
+    private(set) var discarding: Task<Void, Never>?
     private var batched = 0
     private var written: Int64 = 0
     private var finished = false
@@ -230,10 +232,7 @@ public final class AtomicFileWriter {
             discard()
             throw error
         }
-        let digest = sink.hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digest = FileDigest.hex(sink.hasher.finalize())
         let pending = PendingCommit(descriptor: sink.descriptor, temporaryPath: temporaryPath,
                                     result: Result(path: targetPath, size: written, sha256: digest))
         // The pending commit owns the descriptor and the temp file now; the buffers are not
@@ -312,12 +311,13 @@ public final class AtomicFileWriter {
     }
 
     /// Removes the temp file; the target is untouched. (A pipelined batch still being written
-    /// is waited for on another task before the descriptor is closed; the writer keeps that
-    /// write as in flight, so its buffers are freed only after it too.)
+    /// is waited for by ``discarding`` before the descriptor is closed; the buffers are freed
+    /// only after that too.)
     public func discard() {
         if let task = inFlight {
+            inFlight = nil
             let sink = sink, path = finished ? nil : temporaryPath
-            Task {
+            discarding = Task {
                 _ = try? await task.value
                 sink.close()
                 if let path { unlink(path) }
@@ -330,13 +330,13 @@ public final class AtomicFileWriter {
     }
 
     /// Frees the batch buffers (after the last write: ``prepareCommit()``, or `deinit`), or
-    /// leaves that to a task that waits for a pipelined write still reading one of them.
+    /// leaves that to a task that waits for a discarded pipelined write still reading one.
     private func releaseBuffers() {
         guard !buffersReleased else { return }
         buffersReleased = true
         let buffers = BatchSink.Buffers(batch: batch, spare: spare)
-        if let task = inFlight {
-            Task { _ = try? await task.value; buffers.deallocate() }
+        if let discarding {
+            Task { await discarding.value; buffers.deallocate() }
         } else {
             buffers.deallocate()
         }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -37,24 +36,12 @@ enum DeliveredFileRemoval {
         defer { close(directory) }
         for component in components.dropLast() {
             let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard next >= 0 else {
-                switch errno {
-                case ENOENT: return .alreadyGone
-                case ELOOP, ENOTDIR: return .replaced
-                default: return .failed(errno)
-                }
-            }
+            guard next >= 0 else { return Self.outcome(ofFailedOpen: errno) }
             close(directory)
             directory = next
         }
         let file = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard file >= 0 else {
-            switch errno {
-            case ENOENT: return .alreadyGone
-            case ELOOP, ENXIO: return .replaced
-            default: return .failed(errno)
-            }
-        }
+        guard file >= 0 else { return Self.outcome(ofFailedOpen: errno) }
         var opened = stat()
         guard fstat(file, &opened) == 0 else {
             let code = errno
@@ -65,12 +52,12 @@ enum DeliveredFileRemoval {
             close(file)
             return .replaced
         }
-        let digest = sha256Hex(of: file)
+        let digest = FileDigest.sha256(of: file)
         close(file)
         let hashed: String
         switch digest {
-        case .success(let hex): hashed = hex
-        case .failure(let code): return .failed(code.rawValue)
+        case .success(let measured): hashed = measured.sha256
+        case .failure(let error): return .failed(error.code)
         }
         guard hashed == sha256 else { return .replaced }
         // The name must still be the inode just read: a rename over it meanwhile is not ours.
@@ -84,23 +71,13 @@ enum DeliveredFileRemoval {
         return .removed
     }
 
-    /// A read's `errno`.
-    struct ReadError: Error { let rawValue: Int32 }
-
-    /// The SHA-256 of what `descriptor` reads from its start, in lower-case hex.
-    private static func sha256Hex(of descriptor: Int32) -> Result<String, ReadError> {
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadError(rawValue: errno))
-            }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+    /// What a failed `openat` on the way means: nothing there, something else there (a link,
+    /// a non-directory, a socket or FIFO without a reader), or a failure to retry.
+    private static func outcome(ofFailedOpen code: Int32) -> Outcome {
+        switch code {
+        case ENOENT: .alreadyGone
+        case ELOOP, ENOTDIR, ENXIO: .replaced
+        default: .failed(code)
         }
-        return .success(hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined())
     }
 }

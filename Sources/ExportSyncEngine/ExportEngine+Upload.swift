@@ -143,7 +143,7 @@ extension ExportEngine {
         while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
             hasher.update(data: chunk)
         }
-        return hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        return FileDigest.hex(hasher.finalize())
     }
 
     // MARK: Settling

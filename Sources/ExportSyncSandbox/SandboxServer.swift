@@ -135,6 +135,13 @@ public actor SandboxServer {
         environment.journal.entries()
     }
 
+    /// The first request that matches `predicate`, already received or the next to arrive (as
+    /// it arrives, before it is answered); nil when `timeout` passes first. Tests wait on this
+    /// instead of polling the journal.
+    public nonisolated func arrival(where predicate: @escaping @Sendable (JournalEntry) -> Bool, timeout: Duration = .seconds(60)) async -> JournalEntry? {
+        await environment.journal.arrival(where: predicate, timeout: timeout)
+    }
+
     /// Forgets the journal (state such as tokens and operations is kept).
     public nonisolated func clearJournal() {
         environment.journal.clear()

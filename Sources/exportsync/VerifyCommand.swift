@@ -1,7 +1,7 @@
 import ArgumentParser
-import Crypto
 import ExportSyncConfig
 import ExportSyncCore
+import ExportSyncEngine
 import ExportSyncStore
 import Foundation
 #if canImport(Glibc)
@@ -167,24 +167,10 @@ enum DeliveredTree {
         var opened = stat()
         guard fstat(descriptor, &opened) == 0 else { return .unreadable(reason: reason(errno)) }
         guard opened.st_mode & S_IFMT == S_IFREG else { return .notRegularFile(kind: kind(opened.st_mode)) }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .unreadable(reason: reason(errno))
-            }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-            size += Int64(count)
+        switch FileDigest.sha256(of: descriptor) {
+        case .success(let measured): return .file(size: measured.size, sha256: measured.sha256)
+        case .failure(let error): return .unreadable(reason: reason(error.code))
         }
-        let digest = hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-        return .file(size: size, sha256: digest)
     }
 
     /// The checksum file at `path`, if it is a regular file: its first 4 KiB (a valid one is

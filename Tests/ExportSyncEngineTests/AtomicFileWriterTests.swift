@@ -119,14 +119,16 @@ struct AtomicFileWriterTests {
 
         // Discarded and dropped with a batch still in flight: the write ends first, then the
         // temp file goes, and the buffers are freed only after it (`swift test --sanitize=address` checks that).
-        do {
+        let discarding = try await {
             let abandoned = try AtomicFileWriter(targetPath: directory + "/abandoned.bin", expectedLength: nil, batchSize: 8_192)
             try await abandoned.write(ByteBuffer(bytes: bytes), pipelinedOn: pool)
             abandoned.discard()
-        }
-        await pool.shutdown()
-        for _ in 0..<2_000 where Self.entries(directory) != ["piped.bin"] { try await Task.sleep(for: .milliseconds(5)) }
+            return abandoned.discarding
+        }()
+        #expect(discarding != nil, "a batch was in flight when the writer was discarded")
+        await discarding?.value
         #expect(Self.entries(directory) == ["piped.bin"], "the abandoned temp file is removed once its last write ended")
+        await pool.shutdown()
     }
 
     @Test("a batch size that is not a multiple of the alignment never turns direct I/O on")

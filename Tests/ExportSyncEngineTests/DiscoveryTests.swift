@@ -329,12 +329,8 @@ struct DiscoveryTests {
         try await Self.trigger(harness, "ev")
         let child = try ChildProcess(["once", "--log-target", "stderr", "--config", harness.configPath],
                                      environment: SandboxHarness.secretsEnvironment, logDirectory: harness.directory, name: "once-killed")
-        var arrived = false
-        for _ in 0..<600 where !arrived {
-            try await Task.sleep(for: .milliseconds(100))
-            arrived = harness.server.journal().contains { $0.method == "GET" && $0.path.contains("/matrices/m2/") }
-        }
-        #expect(arrived, "the scan reached m2's lists")
+        let arrived = await harness.server.arrival { $0.method == "GET" && $0.path.contains("/matrices/m2/") }
+        #expect(arrived != nil, "the scan reached m2's lists")
         child.send(SIGKILL)
         _ = await child.waitForExit(timeout: 30)
 

@@ -152,15 +152,15 @@ struct FaultInjectionTests {
         try await withSandbox(TestScenarios.fast(faults: faults)) { sandbox in
             let key = [("x-api-key", TestScenarios.apiKey)]
             let hanging = Task { try await sandbox.send("GET", "/api/v1/user_identities", headers: key, timeout: .seconds(50)) }
-            while !sandbox.server.journal().contains(where: { $0.path == "/api/v1/user_identities" }) {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            let arrived = await sandbox.server.arrival { $0.path == "/api/v1/user_identities" }
+            #expect(arrived?.status == nil, "seen as it arrived, before any answer")
             let after = try await sandbox.send("GET", "/api/v1/user_identities", headers: key)
             #expect(after.status == 200)
             let hung = sandbox.server.journal().first { $0.path == "/api/v1/user_identities" }
             #expect(hung?.status == nil && hung?.end == nil, "the hang answered: \(String(describing: hung))")
             hanging.cancel()
             _ = try? await hanging.value
+            #expect(await sandbox.server.arrival(where: { $0.path == "/never" }, timeout: .milliseconds(50)) == nil, "a wait ends at its timeout")
         }
     }
 

@@ -9,6 +9,16 @@ final class RequestJournal: Sendable {
         /// Index in `entries` of the first kept entry's id minus one (entries are trimmed from the front).
         var firstId = 1
         var nextId = 1
+        /// Callers of ``arrival(where:timeout:)`` still waiting.
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+        /// Waits whose time ran out before they were registered.
+        var expired: Set<Int> = []
+    }
+
+    private struct Waiter {
+        let matches: @Sendable (JournalEntry) -> Bool
+        let continuation: CheckedContinuation<JournalEntry?, Never>
     }
 
     /// Oldest entries are dropped beyond this many, so a benchmark cannot grow memory forever.
@@ -30,7 +40,7 @@ final class RequestJournal: Sendable {
             query: request.uri.query.map(Self.redacted), xVersion: request.headers[.xVersion],
             credentials: Self.credentials(of: request), status: nil, start: clock.now(), answeredAt: nil, end: nil
         )
-        return storage.withLock { storage in
+        let (id, woken) = storage.withLock { storage in
             var entry = entry
             entry.id = storage.nextId
             storage.nextId += 1
@@ -40,8 +50,53 @@ final class RequestJournal: Sendable {
                 storage.entries.removeFirst(drop)
                 storage.firstId += drop
             }
-            return entry.id
+            var woken: [CheckedContinuation<JournalEntry?, Never>] = []
+            for (key, waiter) in storage.waiters where waiter.matches(entry) {
+                storage.waiters.removeValue(forKey: key)
+                woken.append(waiter.continuation)
+            }
+            return (entry.id, woken.map { ($0, entry) })
         }
+        for (continuation, entry) in woken { continuation.resume(returning: entry) }
+        return id
+    }
+
+    /// The first request recorded that matches `predicate`: one already in the journal, or the
+    /// next to arrive (as it arrives, before it is answered); nil when `timeout` passes first.
+    func arrival(where predicate: @escaping @Sendable (JournalEntry) -> Bool, timeout: Duration) async -> JournalEntry? {
+        let key = storage.withLock { storage -> Int in
+            storage.nextWaiter += 1
+            return storage.nextWaiter
+        }
+        let expiry = Task {
+            try? await Task.sleep(for: timeout)
+            self.resumeWaiter(key, with: nil)
+        }
+        defer {
+            expiry.cancel()
+            storage.withLock { _ = $0.expired.remove(key) }
+        }
+        return await withCheckedContinuation { continuation in
+            let answer = storage.withLock { storage -> JournalEntry?? in
+                if let entry = storage.entries.first(where: predicate) { return .some(entry) }
+                if storage.expired.contains(key) { return .some(nil) }
+                storage.waiters[key] = Waiter(matches: predicate, continuation: continuation)
+                return .none
+            }
+            if let answer { continuation.resume(returning: answer) }
+        }
+    }
+
+    /// Ends the wait `key` with `entry`, or marks it expired if it is not registered yet.
+    private func resumeWaiter(_ key: Int, with entry: JournalEntry?) {
+        let waiter = storage.withLock { storage -> Waiter? in
+            guard let waiter = storage.waiters.removeValue(forKey: key) else {
+                storage.expired.insert(key)
+                return nil
+            }
+            return waiter
+        }
+        waiter?.continuation.resume(returning: entry)
     }
 
     /// Records the status of request `id`.
