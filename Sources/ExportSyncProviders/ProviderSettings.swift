@@ -40,8 +40,13 @@ public struct ProviderSettings: Sendable {
     public static func httpClientConfiguration(
         connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(60)
     ) -> HTTPClient.Configuration {
-        HTTPClient.Configuration(
+        var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: connectTimeout, read: readTimeout),
             decompression: .disabled)
+        // No distributed tracing: with a tracer (the global no-op one by default) the client opens
+        // a span per request and parses the URL once more through Foundation to label it; that
+        // was 2–3 % of the CPU per run.
+        configuration.tracing.tracer = nil
+        return configuration
     }
 }

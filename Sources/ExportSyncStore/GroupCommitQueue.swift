@@ -62,20 +62,15 @@ final class GroupCommitQueue: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let request = PendingWrite(
                 perform: { db in
-                    var answer: (@Sendable () -> Void)?
                     do {
-                        try db.inSavepoint {
-                            let value = try body(db)
-                            answer = { continuation.resume(returning: value) }
-                            return .commit
-                        }
+                        let value = try db.inCachedSavepoint { try body(db) }
+                        return { continuation.resume(returning: value) }
                     } catch let error as DatabaseError where !db.isInsideTransaction {
                         // SQLite rolled back the shared transaction: the batch is retried.
                         throw TransactionAborted(cause: error)
                     } catch {
                         return { continuation.resume(throwing: error) }
                     }
-                    return answer ?? { continuation.resume(throwing: DatabaseError(resultCode: .SQLITE_MISUSE)) }
                 },
                 fail: { error in continuation.resume(throwing: error) })
             enqueue(request)

@@ -55,7 +55,7 @@ extension StateStore {
         // Split at the width of `runs`, whatever migrations added.
         let adapters = try splittingRowAdapters(columnCounts: [RunRecord.numberOfSelectedColumns(db)])
         let adapter = ScopeAdapter([JoinedScope.run: adapters[0], JoinedScope.operation: adapters[1]])
-        return try Row.fetchAll(db, sql: sql, arguments: arguments, adapter: adapter).map { row in
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments, adapter: adapter).map { row in
             (try row.decode(RunRecord.self, forKey: JoinedScope.run),
              try row.decodeIfPresent(OperationRecord.self, forKey: JoinedScope.operation))
         }
@@ -107,11 +107,8 @@ extension StateStore {
         let operations = try OperationRecord.fetchAll(
             db.cachedStatement(sql: StateQueries.pollQueue), arguments: [StorageDate(until ?? Date.distantFuture), excluding, limit])
         guard !operations.isEmpty else { return [] }
-        let ids = operations.compactMap(\.id)
-        let followers = try RunRecord
-            .filter { ids.contains($0.operationId) && $0.phase == RunPhase.polling.rawValue }
-            .order(\.id)
-            .fetchAll(db)
+        let followers = try RunRecord.fetchAll(
+            db.cachedStatement(sql: StateQueries.pollingFollowers), arguments: [jsonArray(operations.compactMap(\.id))])
         let runsByOperation = Dictionary(grouping: followers, by: { $0.operationId ?? 0 })
         return try operations.compactMap { operation in
             let id = try Self.id(of: operation)
@@ -242,6 +239,14 @@ enum StateQueries {
         WHERE runs.phase IN \(StateSchema.unfinishedPhases)
         ORDER BY operations.next_poll_at IS NULL, operations.next_poll_at, runs.id
         LIMIT ?
+        """
+
+    /// Runs polling any operation whose id is in the JSON array argument 1, by id (the runs a
+    /// poll of those operations answers).
+    static let pollingFollowers = """
+        SELECT * FROM runs
+        WHERE operation_id IN (SELECT value FROM json_each(?)) AND phase = 'polling'
+        ORDER BY id
         """
 
     /// Operations to poll up to an instant (argument 1) that a run still polls, leaving out

@@ -61,12 +61,9 @@ extension StateStore {
         let path = self.path
         return try await write { db in
             try requests.map { request -> Result<StoredRun, StateStoreError> in
-                var created: StoredRun?
+                let created: StoredRun
                 do {
-                    try db.inSavepoint {
-                        created = try Self.insertDueRun(db, request, now: now)
-                        return .commit
-                    }
+                    created = try db.inCachedSavepoint { try Self.insertDueRun(db, request, now: now) }
                 } catch let error as StateStoreError {
                     if case .jobHasUnfinishedRun = error {
                         // The slot is skipped: the job is next due at its following time.
@@ -78,7 +75,6 @@ extension StateStore {
                 } catch let error as DatabaseError where db.isInsideTransaction {
                     return .failure(.sqlite(path: path, detail: error.message ?? "\(error.resultCode)"))
                 }
-                guard let created else { throw StateStoreError.unknownJob(request.job) }
                 return .success(created)
             }
         }

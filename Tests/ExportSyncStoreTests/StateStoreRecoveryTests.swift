@@ -130,14 +130,16 @@ struct StateStoreRecoveryTests {
         })
         #expect(firstPolls.first?.nextPollAt == recovered.first?.operation?.nextPollAt)
 
-        let (recoveryPlan, pollPlan) = try await #require(store).pool.read { db in
+        let (recoveryPlan, pollPlan, followersPlan) = try await #require(store).pool.read { db in
             func plan(_ sql: String, _ arguments: StatementArguments) throws -> String {
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
                     .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
             }
             return (try plan(StateQueries.unfinishedRuns(phases: Array(RunPhase.actionableAtStartup)), []),
-                    try plan(StateQueries.pollQueue, [Date(), "[1,2]", 50]))
+                    try plan(StateQueries.pollQueue, [Date(), "[1,2]", 50]),
+                    try plan(StateQueries.pollingFollowers, ["[1,2]"]))
         }
+        #expect(followersPlan.contains("runs_by_operation"), "a poll's runs are found by operation id, not a scan of runs: \(followersPlan)")
         #expect(recoveryPlan.contains("runs_unfinished_by_phase") || recoveryPlan.contains("runs_one_unfinished_per_item"),
                 "recovery must read unfinished runs through a partial index: \(recoveryPlan)")
         #expect(pollPlan.contains("operations_by_next_poll"), "the poll scheduler must use the next_poll_at index: \(pollPlan)")
