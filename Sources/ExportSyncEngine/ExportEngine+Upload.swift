@@ -39,7 +39,7 @@ extension ExportEngine {
 
     /// Settles finished uploads and claims the next complete file of every upload job.
     func scheduleUploadJobs(now: Date, mode: Mode) async {
-        for job in configuration.jobs {
+        for job in jobs.uploadJobs {
             guard case .sampleAttachmentUpload(_, _, let inbox) = job.payload else { continue }
             var log = logger
             log[metadataKey: "job"] = "\(job.name)"

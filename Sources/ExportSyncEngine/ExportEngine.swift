@@ -570,6 +570,9 @@ public actor ExportEngine {
 struct JobTable: Sendable {
     private let specs: [JobSpec]
     private let indexByName: [String: Int]
+    /// The upload jobs, in configuration order: every pass of the loop visits these, and only
+    /// these (it used to copy every job's spec to find them).
+    let uploadJobs: [JobSpec]
 
     init(_ specs: [JobSpec]) {
         self.specs = specs
@@ -577,6 +580,7 @@ struct JobTable: Sendable {
         index.reserveCapacity(specs.count)
         for (position, spec) in specs.enumerated() where index[spec.name] == nil { index[spec.name] = position }
         indexByName = index
+        uploadJobs = specs.filter { $0.kind == .sampleAttachmentUpload }
     }
 
     subscript(name: String) -> JobSpec? { indexByName[name].map { specs[$0] } }

@@ -35,6 +35,14 @@ public struct ProviderSettings: Sendable {
         self.maximumJSONBytes = maximumJSONBytes
     }
 
+    /// How a connection sizes its socket reads: as NIO's default, adapting to what each read
+    /// returned, but up to 1 MiB instead of 64 KiB. A large download then costs a sixteenth of the
+    /// reads and of the body parts handed to the writer (each part crosses from the event loop to
+    /// the downloading task); small answers keep small buffers. Measured on a 2 GiB download:
+    /// 3.2 s of CPU instead of 4.2 s, for up to 4 MiB more memory while a fast body streams
+    /// (NIO reads up to four times per wake-up).
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20)
+
     /// The `HTTPClient` configuration the providers expect: redirects disabled (they follow
     /// redirects themselves to scope credentials), a connect timeout and an idle read timeout.
     public static func httpClientConfiguration(
@@ -47,6 +55,9 @@ public struct ProviderSettings: Sendable {
         // a span per request and parses the URL once more through Foundation to label it; that
         // was 2–3 % of the CPU per run.
         configuration.tracing.tracer = nil
+        configuration.http1_1ConnectionDebugInitializer = { channel in
+            channel.setOption(ChannelOptions.recvAllocator, value: receiveAllocator)
+        }
         return configuration
     }
 }

@@ -96,7 +96,7 @@ struct AtomicFileWriterTests {
         #expect(Self.entries(directory) == ["large.bin"])
     }
 
-    @Test("pipelined writes: batches are hashed and written on the pool while the next fills; the file and digest are byte-exact, a discard leaves nothing")
+    @Test("pipelined writes: batches are hashed as they fill and written in order on the pool, two queued at most; the file and digest are byte-exact, a discard leaves nothing")
     func pipelinedWritesOnThePool() async throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
