@@ -32,7 +32,7 @@ public enum ContentDisposition {
         while !scalars.isEmpty {
             scalars = scalars.drop(while: { $0 == " " || $0 == "\t" || $0 == ";" })
             guard let equals = scalars.firstIndex(of: "=") else { break }
-            let name = scalars[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            let name = scalars[..<equals].trimmingSpaces().lowercased()
             scalars = scalars[scalars.index(after: equals)...].drop(while: { $0 == " " })
             var value = ""
             if scalars.first == "\"" {
@@ -48,7 +48,7 @@ public enum ContentDisposition {
                 scalars = scalars.drop(while: { $0 != ";" })
             } else {
                 let end = scalars.firstIndex(of: ";") ?? scalars.endIndex
-                value = scalars[..<end].trimmingCharacters(in: .whitespaces)
+                value = scalars[..<end].trimmingSpaces()
                 scalars = scalars[end...]
             }
             result.append((name, value))

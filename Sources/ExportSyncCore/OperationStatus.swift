@@ -30,7 +30,7 @@ public enum OperationOutcome: Sendable, Hashable {
 public enum OperationStatus {
     /// Lower case with spaces and dashes as underscores: `"In Progress"` → `"in_progress"`.
     public static func normalise(_ status: String) -> String {
-        status.trimmingCharacters(in: .whitespaces).lowercased()
+        status.trimmingSpaces().lowercased()
             .replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
     }
 

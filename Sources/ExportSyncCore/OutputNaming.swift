@@ -29,7 +29,7 @@ public enum OutputNaming {
             if !candidate.isEmpty, candidate.count <= 8, candidate.allSatisfy({ $0.isLetter || $0.isNumber }) { return candidate }
         }
         if let contentType {
-            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? ""
             if let known = extensionsByType[mediaType] { return known }
         }
         return fallback ?? "bin"

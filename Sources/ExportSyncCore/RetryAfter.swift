@@ -7,7 +7,7 @@ public enum RetryAfter {
     /// Returns `nil` when the header is absent or malformed, so the caller falls back to its own
     /// backoff. A date in the past yields the lower bound, never a negative wait.
     public static func delay(header: String?, now: Date, bounds: ClosedRange<Double> = 1...300) -> Double? {
-        guard let raw = header?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let raw = header?.trimmingSpaces(), !raw.isEmpty else { return nil }
         if raw.allSatisfy({ $0.isASCII && $0.isNumber }) {
             guard let seconds = Double(raw) else { return nil }
             return min(max(seconds, bounds.lowerBound), bounds.upperBound)

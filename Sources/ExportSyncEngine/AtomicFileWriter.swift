@@ -124,18 +124,26 @@ public final class AtomicFileWriter {
         self.batchSize = max(1, batchSize)
         let directory = (targetPath as NSString).deletingLastPathComponent
         let name = temporaryStem ?? (targetPath as NSString).lastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .cannotCreate(path: directory, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
-        }
         // 32 random bits; on the rare clash with a file already there, draw again.
-        var path = ""
-        var opened: Int32 = -1
-        for _ in 0..<8 {
-            path = "\(directory)/" + Self.temporaryName(for: name, token: UInt32.random(in: 0...UInt32.max))
-            opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if opened >= 0 || errno != EEXIST { break }
+        func createTemporaryFile() -> (path: String, descriptor: Int32) {
+            var path = ""
+            for _ in 0..<8 {
+                path = "\(directory)/" + Self.temporaryName(for: name, token: UInt32.random(in: 0...UInt32.max))
+                let opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                if opened >= 0 || errno != EEXIST { return (path, opened) }
+            }
+            return (path, -1)
+        }
+        var (path, opened) = createTemporaryFile()
+        if opened < 0, errno == ENOENT || errno == ENOTDIR {
+            // The directories are created when missing, not checked before every file (a file in
+            // the way of one fails here, naming the directory).
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotCreate(path: directory, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
+            }
+            (path, opened) = createTemporaryFile()
         }
         guard opened >= 0 else { throw .cannotCreate(path: path, errno: errno) }
         if let expectedLength, expectedLength >= Int64(self.batchSize), let reserve = GNULibC.fallocate,

@@ -1,4 +1,5 @@
 import Foundation
+import ExportSyncCore
 
 /// The scheme, host and port of a URL: the unit credentials are scoped to.
 struct HTTPOrigin: Sendable, Hashable, CustomStringConvertible {
@@ -33,7 +34,7 @@ enum URLText {
 
     /// `reference` resolved against `base` (RFC 3986); absolute references come back unchanged.
     static func resolve(_ reference: String, against base: String) -> String? {
-        let trimmed = reference.trimmingCharacters(in: .whitespaces)
+        let trimmed = reference.trimmingSpaces()
         guard !trimmed.isEmpty else { return nil }
         if HTTPOrigin(url: trimmed) != nil { return trimmed }
         guard let baseURL = URL(string: base), let resolved = URL(string: trimmed, relativeTo: baseURL)?.absoluteURL,

@@ -48,7 +48,7 @@ extension DownloadStream {
     static func opened(from response: ExchangeResponse, method: String) throws(ProviderFailure) -> DownloadStream {
         guard response.isSuccess, let body = response.stream else { throw ProviderFailure.from(response, method: method) }
         return DownloadStream(
-            contentLength: response.header("Content-Length").flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) },
+            contentLength: response.header("Content-Length").flatMap { Int64($0.trimmingSpaces()) },
             contentType: response.header("Content-Type"),
             fileName: ContentDisposition.fileName(response.header("Content-Disposition")),
             body: body)
