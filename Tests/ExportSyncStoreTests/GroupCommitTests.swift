@@ -144,5 +144,21 @@ struct GroupCommitTests {
         }
         #expect(plan.contains("runs_unfinished_by_phase") || plan.contains("runs_one_unfinished_per_item"), "\(plan)")
         #expect(!plan.contains("TEMP B-TREE"), "the read must not sort the phase's whole backlog: \(plan)")
+
+        // All phases in one statement: each branch reads its phase's range of the partial index
+        // in id order, with no sort.
+        let unionPlan = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + StateQueries.runsInPhases(count: 4),
+                             arguments: StatementArguments(Array(repeating: ["due", "2027-01-01 00:00:00.000", "[1,2]", 5] as [any DatabaseValueConvertible], count: 4).flatMap { $0 }))
+                .map { $0["detail"] as String? ?? "" }
+        }
+        #expect(unionPlan.filter { $0.contains("runs_unfinished_by_phase") || $0.contains("runs_one_unfinished_per_item") }.count == 4, "\(unionPlan)")
+        #expect(!unionPlan.contains { $0.contains("SCAN runs") }, "no branch scans the table: \(unionPlan)")
+        #expect(!unionPlan.contains { $0.contains("TEMP B-TREE") }, "no sort: \(unionPlan)")
+
+        // The union answers what a read per phase answers, phase by phase in the order asked.
+        let both = try await store.dispatchCandidates(runLimits: [(.starting, 3), (.due, 2)], pollsUntil: .distantFuture, pollLimit: 0).runs
+        #expect(both.map(\.run.id) == Array(runIDs.prefix(3)) + Array(runIDs[10..<12]))
+        #expect(both.prefix(3).allSatisfy { $0.run.phase == .starting } && both.suffix(2).allSatisfy { $0.run.phase == .due })
     }
 }
