@@ -9,8 +9,13 @@ extension Database {
     /// `body` throwing rolls back its writes alone and rethrows. Should SQLite have aborted the
     /// whole transaction meanwhile, or should the rollback to the savepoint itself fail, the
     /// transaction is rolled back entirely and a `DatabaseError` is thrown with
-    /// ``isInsideTransaction`` false: nothing of a failed `body` is ever committed with the rest.
-    /// Outside a transaction this is GRDB's `inSavepoint` (which opens one).
+    /// ``isInsideTransaction`` false; should even that rollback fail, ``SavepointRollbackFailed``
+    /// is thrown with the transaction still open, and the caller must not commit it. Nothing of
+    /// a failed `body` is ever committed with the rest.
+    ///
+    /// Meant for GRDB's transaction blocks (`write`), which also keep a statement from running in
+    /// autocommit mode after SQLite aborted the transaction; GRDB's `inSavepoint` sets that guard
+    /// itself, this does not. Outside a transaction this is GRDB's `inSavepoint` (which opens one).
     func inCachedSavepoint<T>(_ body: () throws -> T) throws -> T {
         guard isInsideTransaction else {
             var value: T?
@@ -50,8 +55,15 @@ extension Database {
             try cachedStatement(sql: "RELEASE SAVEPOINT exportsync").execute()
         } catch {
             // The savepoint's writes could not be undone alone: none of the transaction's are kept.
-            try? execute(sql: "ROLLBACK TRANSACTION")
+            try? rollback()
+            if isInsideTransaction { throw SavepointRollbackFailed(cause: error) }
             throw (error as? DatabaseError) ?? DatabaseError(resultCode: .SQLITE_ABORT, message: "\(error)")
         }
     }
+}
+
+/// A failed write's savepoint could be rolled back neither alone nor with its whole transaction:
+/// the transaction is still open and holds the failed write, so it must not be committed.
+struct SavepointRollbackFailed: Error {
+    let cause: any Error
 }

@@ -68,6 +68,9 @@ final class GroupCommitQueue: Sendable {
                     } catch let error as DatabaseError where !db.isInsideTransaction {
                         // SQLite rolled back the shared transaction: the batch is retried.
                         throw TransactionAborted(cause: error)
+                    } catch let error as SavepointRollbackFailed {
+                        // The transaction holds a failed write it cannot undo: it is not committed.
+                        throw error
                     } catch {
                         return { continuation.resume(throwing: error) }
                     }

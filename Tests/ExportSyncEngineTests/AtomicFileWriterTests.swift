@@ -131,6 +131,31 @@ struct AtomicFileWriterTests {
         await pool.shutdown()
     }
 
+    @Test("missing directories are created on the first file; a file in the way of one fails naming that directory and ENOTDIR")
+    func directoriesCreatedWhenMissing() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let nested = directory + "/a/b/c/report.pdf"
+        let writer = try AtomicFileWriter(targetPath: nested, expectedLength: 3)
+        try writer.write([1, 2, 3])
+        _ = try writer.commit()
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: nested))) == [1, 2, 3])
+        // A second file in the same directory, and one beside it in a new sibling.
+        _ = try AtomicFileWriter(targetPath: directory + "/a/b/c/second.pdf", expectedLength: nil).commit()
+        _ = try AtomicFileWriter(targetPath: directory + "/a/x/third.pdf", expectedLength: nil).commit()
+        #expect(Self.entries(directory + "/a/b/c") == ["report.pdf", "second.pdf"])
+
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: directory + "/blocker"))
+        #expect {
+            _ = try AtomicFileWriter(targetPath: directory + "/blocker/sub/file.pdf", expectedLength: nil)
+        } throws: { error in
+            guard case let .cannotCreate(path, code) = error as? AtomicFileWriter.Failure else { return false }
+            return path == directory + "/blocker/sub" && code == ENOTDIR
+                && "\(error)".contains("Not a directory")
+        }
+        #expect(Self.entries(directory).sorted() == ["a", "blocker"], "nothing left behind")
+    }
+
     @Test("a batch size that is not a multiple of the alignment never turns direct I/O on")
     func unalignedBatchesStayBuffered() throws {
         let directory = try Self.scratch()

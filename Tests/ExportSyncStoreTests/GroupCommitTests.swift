@@ -1,6 +1,7 @@
 import ExportSyncCore
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import ExportSyncStore
 
@@ -89,6 +90,84 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("a write that makes SQLite abort the shared transaction fails alone; its neighbours commit when retried")
+    func abortedSharedTransactionIsRetriedAlone() async throws {
+        let temp = try TemporaryDatabase()
+        defer { temp.cleanUp() }
+        let pool = try DatabasePool(path: temp.path)
+        try await pool.write { db in
+            try db.execute(sql: "CREATE TABLE t(v TEXT PRIMARY KEY)")
+            try db.execute(sql: "INSERT INTO t VALUES ('taken')")
+        }
+        let queue = GroupCommitQueue(pool: pool)
+        // The writer is held busy, in a batch of its own, until every request below is queued,
+        // so they share the next batch.
+        let release = DispatchSemaphore(value: 0)
+        let holding = QueuedRequests()
+        let blocker = Task {
+            try await queue.write { _ in
+                holding.count.withLock { $0 += 1 }
+                release.wait()
+            }
+        }
+        while holding.count.withLock({ $0 }) == 0 { await Task.yield() }
+        let queued = QueuedRequests()
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    queued.count.withLock { $0 += 1 }
+                    do {
+                        try await queue.write { db in
+                            try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["v-\(index)"])
+                            // A constraint with OR ROLLBACK: SQLite ends the whole transaction.
+                            if index == 17 { try db.execute(sql: "INSERT OR ROLLBACK INTO t VALUES ('taken')") }
+                        }
+                        return (index, true)
+                    } catch {
+                        #expect(error is DatabaseError, "\(error)")
+                        return (index, false)
+                    }
+                }
+            }
+            while queued.count.withLock({ $0 }) < 30 { await Task.yield() }
+            release.signal()
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        try await blocker.value
+        #expect(outcomes.filter { !$0.value }.map(\.key) == [17])
+        let values = Set(try await pool.read { try String.fetchAll($0, sql: "SELECT v FROM t") })
+        #expect(values == Set(["taken"] + (0..<30).filter { $0 != 17 }.map { "v-\($0)" }), "nothing of the aborted write is kept")
+    }
+
+    @Test("one read of every phase attaches each run's operation, one shared by two runs included")
+    func dispatchReadAttachesOperations() async throws {
+        let temp = try TemporaryDatabase()
+        defer { temp.cleanUp() }
+        let store = try StateStore(path: temp.path)
+        try await store.registerJobs(["a", "b", "c", "d"])
+        let a = try await store.dueRun("a"), b = try await store.dueRun("b")
+        let c = try await store.dueRun("c"), d = try await store.dueRun("d")
+        let shared = ProviderOperationIDs(exportID: "90000", exportFileID: "file-1")
+        for run in [a, b, c] { _ = try await store.kickoff(run, at: Instant.at(1)) }
+        _ = try await store.accept(a, location: "https://api.example.test/op-a", xVersion: nil, providerIDs: shared, pollAt: Instant.at(2), at: Instant.at(1))
+        let joined = try await store.accept(b, location: "https://api.example.test/op-b", xVersion: nil, providerIDs: shared, pollAt: Instant.at(2), at: Instant.at(1))
+        #expect(joined.joinedExisting)
+        _ = try await store.accept(c, location: "https://api.example.test/op-c", xVersion: nil, pollAt: Instant.at(2), at: Instant.at(1))
+        _ = try await store.succeeded(a, status: "Available", at: Instant.at(2))
+        _ = try await store.succeeded(c, status: "completed", at: Instant.at(2))
+
+        let runs = try await store.dispatchCandidates(
+            runLimits: [(.downloading, 10), (.uploading, 10), (.starting, 10), (.due, 10)], pollsUntil: Instant.at(3), pollLimit: 0).runs
+        #expect(runs.map(\.run.id) == [a, b, c, d], "downloading by id, then due")
+        let byID = Dictionary(uniqueKeysWithValues: runs.map { ($0.run.id, $0) })
+        #expect(byID[a]?.operation?.location == "https://api.example.test/op-a")
+        #expect(byID[b]?.operation?.id == byID[a]?.operation?.id, "b follows a's operation")
+        #expect(byID[c]?.operation?.location == "https://api.example.test/op-c")
+        #expect(byID[d]?.operation == nil)
+        #expect(byID[b]?.state == .downloading(operationURL: "https://api.example.test/op-a"))
+        #expect(byID[d]?.state == .due)
+    }
+
     @Test("createDueRuns: one transaction for many jobs; a job with a run in flight fails alone")
     func batchedScheduling() async throws {
         let temp = try TemporaryDatabase()
@@ -161,4 +240,9 @@ struct GroupCommitTests {
         #expect(both.map(\.run.id) == Array(runIDs.prefix(3)) + Array(runIDs[10..<12]))
         #expect(both.prefix(3).allSatisfy { $0.run.phase == .starting } && both.suffix(2).allSatisfy { $0.run.phase == .due })
     }
+}
+
+/// A count shared by the tasks of one test.
+private final class QueuedRequests: Sendable {
+    let count = Mutex(0)
 }
