@@ -138,8 +138,11 @@ public final class AtomicFileWriter {
         if opened < 0, errno == ENOENT || errno == ENOTDIR {
             // The directories are created when missing, not checked before every file (a file in
             // the way of one fails here, naming the directory).
-            let code = Self.makeDirectories(directory)
-            guard code == 0 else { throw .cannotCreate(path: directory, errno: code) }
+            do {
+                try DirectoryCreation.makeDirectories(atPath: directory)
+            } catch {
+                throw .cannotCreate(path: directory, errno: error.code)
+            }
             (path, opened) = createTemporaryFile()
         }
         guard opened >= 0 else { throw .cannotCreate(path: path, errno: errno) }
@@ -378,22 +381,6 @@ public final class AtomicFileWriter {
     deinit {
         if !finished { discard() }
         releaseBuffers()
-    }
-
-    /// `mkdir -p`: creates `directory` and its missing parents (mode 0755 before the umask).
-    /// Returns 0, or the `errno` of the first component that could not be made a directory
-    /// (`ENOTDIR` for a file in the way, `EACCES`, `ENOSPC`, …).
-    static func makeDirectories(_ directory: String) -> Int32 {
-        var prefix = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/", omittingEmptySubsequences: true) {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) == 0 { continue }
-            let code = errno
-            var status = stat()
-            guard code == EEXIST, stat(prefix, &status) == 0 else { return code }
-            if status.st_mode & S_IFMT != S_IFDIR { return ENOTDIR }
-        }
-        return 0
     }
 
     /// fsyncs the directory holding `path`, so the rename itself survives a power cut.

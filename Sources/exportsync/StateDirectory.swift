@@ -1,4 +1,5 @@
 import ExportSyncCore
+import ExportSyncEngine
 import Foundation
 
 #if canImport(Glibc)

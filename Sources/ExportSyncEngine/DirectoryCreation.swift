@@ -8,17 +8,17 @@ import Musl
 
 /// `mkdir -p` that fails with the system's own reason (`Not a directory`, `Permission denied`,
 /// `Read-only file system`), not Foundation's "Unknown error 642".
-enum DirectoryCreation {
+public enum DirectoryCreation {
     /// Why a directory could not be created: the path that failed and its errno.
-    struct Failure: Error, CustomStringConvertible {
-        let path: String
-        let code: Int32
-        var description: String { "\(path): \(String(cString: strerror(code)))" }
+    public struct Failure: Error, CustomStringConvertible {
+        public let path: String
+        public let code: Int32
+        public var description: String { "\(path): \(String(cString: strerror(code)))" }
     }
 
     /// Creates `path` and its missing parents (mode 0777 before the umask); an existing
     /// directory is fine, anything else in the way is a failure.
-    static func makeDirectories(atPath path: String) throws(Failure) {
+    public static func makeDirectories(atPath path: String) throws(Failure) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             prefix += "/" + component
