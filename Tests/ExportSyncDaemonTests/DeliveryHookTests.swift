@@ -16,8 +16,7 @@ struct DeliveryHookTests {
     /// Writes an executable shell script into the fixture's directory and returns its path.
     static func script(_ fixture: DaemonFixture, name: String, _ body: String) throws -> String {
         let path = fixture.directory.appendingPathComponent(name).path
-        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        guard chmod(path, 0o755) == 0 else { throw POSIXError(.EPERM) }
+        try ExecutableScript.write(body, to: path)
         return path
     }
 

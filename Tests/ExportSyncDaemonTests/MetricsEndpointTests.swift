@@ -173,8 +173,7 @@ struct MetricsEndpointTests {
     func deliveryHooks() async throws {
         try await DaemonFixture.with(DaemonScenario.instant()) { fixture in
             let hook = fixture.directory.appendingPathComponent("broken-hook").path
-            try "#!/bin/sh\nexit 3\n".write(toFile: hook, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+            try ExecutableScript.write("exit 3", to: hook)
             try fixture.writeConfig(jobs: [DaemonJobs.boardMemoPDF(every: "1d") + "on_file = [\"\(hook)\"]\nhook_attempts = 2\n"],
                                    daemon: Self.listen)
             let daemon = try await InProcessDaemon.start(fixture)
