@@ -9,6 +9,22 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How the release daemon is linked on Linux (issue 16, memory; BENCHMARKS.md has the numbers).
+/// Idle, most of its resident memory is code mapped from files, and the loader touches much of
+/// it before `main`:
+/// - `lld` with `-z pack-relative-relocs`: the 3.3 MiB of relative relocations a PIE needs
+///   become a 28 KiB RELR table (glibc 2.36 or later). The binary stays position-independent.
+/// - `--no-export-dynamic`: with `--static-swift-stdlib` (which `scripts/install` and
+///   `scripts/bench` pass; it links the Swift runtime and Foundation in, so the loader no longer
+///   relocates six shared libraries) the toolchain exports the 40,000 symbols of our own objects;
+///   nothing looks them up, and they keep dead code alive.
+/// Debug builds (the tests) link the default way.
+let releaseLinkFlags = [
+    "-use-ld=lld",
+    "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+]
+
 let package = Package(
     name: "exportsync",
     platforms: [.macOS(.v15)],
@@ -169,7 +185,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(releaseLinkFlags, .when(platforms: [.linux], configuration: .release))]
         ),
         // MARK: Benchmark fixture: a backlog of polling runs, written through the store's API.
         .executableTarget(
