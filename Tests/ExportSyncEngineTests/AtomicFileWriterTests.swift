@@ -96,7 +96,7 @@ struct AtomicFileWriterTests {
         #expect(Self.entries(directory) == ["large.bin"])
     }
 
-    @Test("pipelined writes: batches are hashed as they fill and written in order on the pool, two queued at most; the file and digest are byte-exact, a discard leaves nothing")
+    @Test("pipelined writes: batches are hashed and written in order on the pool, two queued at most; the file and digest are byte-exact, a discard leaves nothing")
     func pipelinedWritesOnThePool() async throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -110,6 +110,25 @@ struct AtomicFileWriterTests {
         let result = try await pool.complete(try writer.prepareCommit())
         #expect(result.sha256 == Self.hex(bytes) && result.size == Int64(bytes.count))
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/piped.bin"))) == bytes)
+
+        // Direct and pipelined writes mixed: a batch begun (and hashed) directly, finished by a
+        // pipelined write, more batches, then direct writes again; and a body shorter than a
+        // batch, which only the commit hashes. Each digest covers every byte once, in order.
+        let mixed = try AtomicFileWriter(targetPath: directory + "/mixed.bin", expectedLength: Int64(bytes.count), batchSize: 8_192)
+        try mixed.write(ByteBuffer(bytes: bytes[0..<3_000]))
+        try await mixed.write(ByteBuffer(bytes: bytes[3_000..<40_000]), pipelinedOn: pool)
+        try await mixed.finishWrites()
+        try mixed.write(ByteBuffer(bytes: bytes[40_000..<50_000]))
+        try await mixed.write(ByteBuffer(bytes: bytes[50_000...]), pipelinedOn: pool)
+        try await mixed.finishWrites()
+        let mixedResult = try await pool.complete(try mixed.prepareCommit())
+        #expect(mixedResult.sha256 == Self.hex(bytes))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/mixed.bin"))) == bytes)
+        let short = try AtomicFileWriter(targetPath: directory + "/short.bin", expectedLength: 5_000, batchSize: 8_192)
+        try await short.write(ByteBuffer(bytes: bytes[0..<5_000]), pipelinedOn: pool)
+        try await short.finishWrites()
+        #expect(try await pool.complete(try short.prepareCommit()).sha256 == Self.hex(Array(bytes[0..<5_000])))
+        for name in ["mixed.bin", "short.bin"] { try FileManager.default.removeItem(atPath: directory + "/" + name) }
 
         let dropped = try AtomicFileWriter(targetPath: directory + "/dropped.bin", expectedLength: nil, batchSize: 8_192)
         try await dropped.write(ByteBuffer(bytes: bytes), pipelinedOn: pool)
