@@ -47,6 +47,12 @@ id = "attachment-small"
 kind = "attachment"
 name = "Small evidence"
 size = 1048576
+
+[[workiva.resources]]
+id = "attachment-medium"
+kind = "attachment"
+name = "Medium evidence"
+size = 268435456
 ''' if a.small_too else '') + (f'''
 [[workiva.preparedOperations]]
 idPrefix = "backlog-"
@@ -165,7 +171,7 @@ p.add_argument('--output')
 p.add_argument('--concurrency', type=int, default=4)
 p.add_argument('--every', default='1d')
 p.add_argument('--attachment', default='attachment-1')
-p.add_argument('--small-too', action='store_true', help='scenario: add attachment-small (1 MiB)')
+p.add_argument('--small-too', action='store_true', help='scenario: add attachment-small (1 MiB) and attachment-medium (256 MiB)')
 p.add_argument('--log-level', default='warning')
 p.add_argument('--prepared', type=int, default=0, help='scenario: operations that exist from the start')
 p.add_argument('--polls-per-second', default='1000')
