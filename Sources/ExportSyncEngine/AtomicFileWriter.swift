@@ -238,7 +238,8 @@ public final class AtomicFileWriter {
             try writeResult.get()
             hasher = try hashResult.get()
         } catch {
-            // Later batches fail without reading their buffers; discard() waits for them.
+            // Later batches may still be hashing or writing from their buffers (a failed write
+            // stops later writes, not hashes): discard() waits for both kinds before freeing.
             spares.append(oldest.buffer)
             throw error
         }
@@ -450,7 +451,7 @@ public final class AtomicFileWriter {
 }
 
 /// The disk side of an ``AtomicFileWriter``: `write(2)`, direct I/O and write-behind of one temp
-/// file (the writer hashes the bytes as it receives them).
+/// file (the writer, or a file-work thread beside the write, hashes the bytes).
 ///
 /// Not thread-safe by itself, and needs not be: the writer hands it one batch at a time, on its
 /// own task or (pipelined) on a file-work thread, and awaits each batch before the next, the
