@@ -72,8 +72,8 @@ public final class AtomicFileWriter {
     /// The disk side: `write(2)`, direct I/O, write-behind, the descriptor.
     private let sink: BatchSink
     /// The SHA-256 of the bytes received up to `batch[hashed]`, not counting batches in flight.
-    /// Written to directly, the hasher is updated as each part is copied into the batch;
-    /// pipelined, each full batch is hashed on a file-work thread (see ``write(_:pipelinedOn:)``).
+    /// Written to directly, a batch is hashed before it is written (``hashBatch()``); pipelined,
+    /// each full batch is hashed on a file-work thread (see ``write(_:pipelinedOn:)``).
     private var hasher = SHA256()
     /// How many bytes at the start of `batch` are in `hasher`.
     private var hashed = 0
@@ -166,11 +166,13 @@ public final class AtomicFileWriter {
     public func write(_ buffer: ByteBuffer) throws(Failure) {
         precondition(inFlight.isEmpty, "a pipelined writer must finish its writes first")
         var rest = buffer
-        while fill(from: &rest, hashing: true) {
+        while fill(from: &rest) {
+            hashBatch()
             try sink.write(UnsafeRawBufferPointer(batch))
             batched = 0
             hashed = 0
         }
+        hashBatch()
     }
 
     /// A full batch handed to the file-work threads.
@@ -192,7 +194,7 @@ public final class AtomicFileWriter {
     /// stages the disk is. Call ``finishWrites()`` before ``prepareCommit()`` or ``discard()``.
     func write(_ buffer: ByteBuffer, pipelinedOn pool: FileWorkPool) async throws {
         var rest = buffer
-        while fill(from: &rest, hashing: false) {
+        while fill(from: &rest) {
             if inFlight.count >= Self.maximumWritesInFlight { try await finishOldestWrite() }
             let full = BatchSink.Job(sink: sink, bytes: UnsafeRawBufferPointer(batch))
             let unhashed = BatchSink.Bytes(bytes: UnsafeRawBufferPointer(rebasing: batch[hashed...]))
@@ -231,43 +233,33 @@ public final class AtomicFileWriter {
 
     private func finishOldestWrite() async throws {
         let oldest = inFlight.removeFirst()
-        do {
-            // Both tasks end before the buffer is reused, even when one of them failed.
-            let writeResult = await oldest.write.result
-            let hashResult = await oldest.hash.result
-            try writeResult.get()
-            hasher = try hashResult.get()
-        } catch {
-            // Later batches may still be hashing or writing from their buffers (a failed write
-            // stops later writes, not hashes): discard() waits for both kinds before freeing.
-            spares.append(oldest.buffer)
-            throw error
-        }
+        // Both tasks end before the buffer is reused, even when one of them failed. (Later
+        // batches may still be hashing or writing from theirs: a failed write stops later writes,
+        // not hashes, and discard() waits for both kinds before freeing.)
+        let writeResult = await oldest.write.result
+        let hashResult = await oldest.hash.result
         spares.append(oldest.buffer)
+        try writeResult.get()
+        hasher = try hashResult.get()
     }
 
-    /// Copies from `rest` into the batch until the batch is full (true: write it) or `rest` is
-    /// empty; with `hashing`, each part goes into the hasher as it is copied.
-    private func fill(from rest: inout ByteBuffer, hashing: Bool) -> Bool {
-        if hashing { hashBatch() }
+    /// Copies from `rest` into the batch until the batch is full (true: write it) or `rest` is empty.
+    private func fill(from rest: inout ByteBuffer) -> Bool {
         while rest.readableBytes > 0 {
             let count = min(batchSize - batched, rest.readableBytes)
             rest.withUnsafeReadableBytes { bytes in
                 let part = UnsafeRawBufferPointer(rebasing: bytes.prefix(count))
                 UnsafeMutableRawBufferPointer(rebasing: batch[batched..<(batched + count)]).copyMemory(from: part)
-                if hashing { hasher.update(bufferPointer: part) }
             }
             rest.moveReaderIndex(forwardBy: count)
             batched += count
             written += Int64(count)
-            if hashing { hashed = batched }
             if batched == batchSize { return true }
         }
         return false
     }
 
-    /// Brings the hasher up to the end of what the batch holds (bytes a pipelined write copied
-    /// without hashing). Only with no batch in flight.
+    /// Brings the hasher up to the end of what the batch holds. Only with no batch in flight.
     private func hashBatch() {
         precondition(inFlight.isEmpty, "a pipelined writer must finish its writes first")
         guard hashed < batched else { return }
